@@ -229,3 +229,13 @@ export const LABEL_DEFINITION = `delay > ${DELAY_THRESHOLD_MINUTES} minutes`;
 export function isDelayed(table: FlightTable, row: number): boolean {
   return table.delay[row] > DELAY_THRESHOLD_MINUTES;
 }
+
+/** One table row as the service would receive it. */
+export function rawFlightAt(table: FlightTable, row: number): { departure: string; distance: number; origin: string; destination: string } {
+  return {
+    departure: isoFromMinutes(table.departure[row]),
+    distance: table.distance[row],
+    origin: table.airports[table.origin[row]],
+    destination: table.airports[table.destination[row]],
+  };
+}
