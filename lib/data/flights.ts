@@ -5,10 +5,10 @@
  * Times are the file's local wall-clock stamps; we keep them as minutes since the Unix epoch,
  * read with UTC getters, so no machine time zone ever leaks in.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { sha256Hex } from '../util/hash.ts';
 
 export const DATA_FILE_LABEL = 'vega-datasets/data/flights-3m.parquet';
 /** Bumped when the cache layout changes so old caches are rebuilt, not misread. */
@@ -44,10 +44,6 @@ export function defaultSourceFile(): string {
   const entry = require.resolve('vega-datasets');
   const root = entry.slice(0, entry.lastIndexOf(`${path.sep}vega-datasets${path.sep}`) + '/vega-datasets'.length);
   return path.join(root, 'data', 'flights-3m.parquet');
-}
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 const COLUMNS = ['departure', 'delay', 'distance', 'origin', 'destination'] as const;
