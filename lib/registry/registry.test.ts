@@ -1,0 +1,141 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ProductionManifest } from '../manifest/schema.ts';
+import { writeManifest } from '../manifest/store.ts';
+import { nodeRepoFiles, type RepoFiles } from '../util/repo-files.ts';
+import { REGISTRY_MD_PATH, regenerateRegistry, registryTable, windowLabel } from './registry-md.ts';
+import { REGISTRY_ROOT, addVersion, artifactPath, listVersions, readVersion, versionStatus } from './registry.ts';
+import { fakeCard } from './testing.ts';
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+function newVersion(seed: string, options: Parameters<typeof fakeCard>[1] = {}) {
+  const model = bytes(`model ${seed}`);
+  const card = fakeCard(model, options);
+  return { card, input: { model, cardText: `${JSON.stringify(card, null, 2)}\n` } };
+}
+
+let root: string;
+let files: RepoFiles;
+beforeEach(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'taxiway-registry-'));
+  files = nodeRepoFiles(root);
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('the registry', () => {
+  it('adds a version and reads it back with its hash checked', async () => {
+    const { card, input } = newVersion('a');
+    const dir = await addVersion(files, { ...input, evidenceText: '{}\n', reportText: '# ok\n' });
+    expect(dir).toBe(`models/flight-delay/${card.version}`);
+    expect(await files.list(dir)).toEqual(['card.json', 'evidence.json', 'gate-report.md', 'model.onnx']);
+    const stored = await readVersion(files, card.version);
+    expect(stored.card).toEqual(card);
+    expect(stored.promoted).toBe(true);
+    expect(await files.readText(`${dir}/card.json`)).toBe(input.cardText);
+    // No staging folder is left behind.
+    expect(await readdir(path.join(root, REGISTRY_ROOT))).toEqual([card.version]);
+  });
+
+  it('is immutable: adding an existing version fails and leaves it untouched', async () => {
+    const { card, input } = newVersion('a');
+    await addVersion(files, input);
+    const before = await files.read(artifactPath(card.version));
+    await expect(addVersion(files, { ...input, evidenceText: '{"other": true}' })).rejects.toThrow(
+      `models/flight-delay/${card.version} already exists: registered versions are immutable`,
+    );
+    expect(await files.read(artifactPath(card.version))).toEqual(before);
+    expect(await files.exists(`models/flight-delay/${card.version}/evidence.json`)).toBe(false);
+    expect(await readdir(path.join(root, REGISTRY_ROOT))).toEqual([card.version]);
+  });
+
+  it('refuses an artifact that does not match its card, writing nothing', async () => {
+    const { input } = newVersion('a');
+    await expect(addVersion(files, { ...input, model: bytes('tampered') }, 'runs/x')).rejects.toThrow(
+      /^runs\/x\/card\.json: artifact\.sha256 does not match runs\/x\/model\.onnx \(card [0-9a-f]{64}, file [0-9a-f]{64}\)$/,
+    );
+    expect(await files.list(REGISTRY_ROOT)).toEqual([]);
+  });
+
+  it('checks the hash on every read and names the file', async () => {
+    const { card, input } = newVersion('a');
+    await addVersion(files, input);
+    await writeFile(path.join(root, artifactPath(card.version)), 'swapped bytes');
+    await expect(readVersion(files, card.version)).rejects.toThrow(
+      `models/flight-delay/${card.version}/card.json: artifact.sha256 does not match models/flight-delay/${card.version}/model.onnx`,
+    );
+    await expect(listVersions(files, { verify: true })).rejects.toThrow(/does not match/);
+    await expect(readVersion(files, '2001-01-01-00000000')).rejects.toThrow('model version 2001-01-01-00000000 is not in the registry');
+    await expect(readVersion(files, '../etc')).rejects.toThrow('"../etc" is not a valid model version');
+  });
+
+  it('refuses a card that is not a model card, naming the fields', async () => {
+    const { input } = newVersion('a');
+    const card = JSON.parse(input.cardText);
+    delete card.artifact.sha256;
+    card.name = 'other';
+    await expect(addVersion(files, { ...input, cardText: JSON.stringify(card) })).rejects.toThrow(
+      'candidate/card.json is not a valid model card:\n  - card.name must be "flight-delay"\n  - card.artifact.sha256 must be 64 lowercase hex characters',
+    );
+  });
+});
+
+describe('version status', () => {
+  const m: ProductionManifest = {
+    schemaVersion: 1,
+    model: 'flight-delay',
+    champion: { version: 'c', path: 'c.onnx', sha256: 'a'.repeat(64) },
+    previous: { version: 'p', path: 'p.onnx', sha256: 'a'.repeat(64) },
+    challenger: { version: 'x', path: 'x.onnx', sha256: 'a'.repeat(64), mode: 'shadow', traffic: 0 },
+    reason: 'r',
+    updatedAt: '2001-05-01T00:00:00Z',
+  };
+  it('comes from the manifest, and from evidence for versions it no longer names', () => {
+    expect(versionStatus('c', m, true)).toBe('champion');
+    expect(versionStatus('p', m, true)).toBe('previous');
+    expect(versionStatus('x', m, false)).toBe('challenger');
+    expect(versionStatus('old', m, true)).toBe('retired');
+    expect(versionStatus('new', m, false)).toBe('candidate');
+    expect(versionStatus('new', null, false)).toBe('candidate');
+  });
+});
+
+describe('REGISTRY.md', () => {
+  it('lists every version with its run, window, metrics and status, deterministically', async () => {
+    const a = newVersion('a', { asOf: '2001-04-01', auc: 0.66, recall: 0.35 });
+    const b = newVersion('b', { asOf: '2001-05-01', auc: 0.69, recall: 0.4, runUrl: 'https://github.com/acme/taxiway/actions/runs/42' });
+    const c = newVersion('c', { asOf: '2001-05-08' });
+    await addVersion(files, { ...a.input, evidenceText: '{}' });
+    await addVersion(files, { ...b.input, evidenceText: '{}' });
+    await addVersion(files, c.input);
+    await writeManifest(files, {
+      schemaVersion: 1,
+      model: 'flight-delay',
+      champion: { version: b.card.version, path: artifactPath(b.card.version), sha256: b.card.artifact.sha256 },
+      previous: { version: a.card.version, path: artifactPath(a.card.version), sha256: a.card.artifact.sha256 },
+      challenger: null,
+      reason: 'test',
+      updatedAt: '2001-05-01T09:00:00Z',
+    });
+    const text = await regenerateRegistry(files);
+    expect(await files.readText(REGISTRY_MD_PATH)).toBe(text);
+    expect(await regenerateRegistry(files)).toBe(text);
+    const rows = text.split('\n').filter((l) => l.startsWith('| [`'));
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toContain(`[\`${c.card.version}\`](flight-delay/${c.card.version}/card.json) | candidate |`);
+    expect(rows[1]).toContain(`| **champion** | 2001-05-01 06:00 UTC | [run 42](https://github.com/acme/taxiway/actions/runs/42) | 2001-01-01 → 2001-04-16 | 2001-04-24 → 2001-04-30 | 0.6900 | 0.4000 | 0.0100 |`);
+    expect(rows[2]).toContain('| previous | 2001-04-01 06:00 UTC | local |');
+    expect(text).toContain(`- Champion: \`${b.card.version}\``);
+    const { rows: table } = await registryTable(files);
+    expect(table.map((r) => r.status)).toEqual(['candidate', 'champion', 'previous']);
+  });
+
+  it('labels half-open windows by their last included day', () => {
+    expect(windowLabel({ start: '2001-04-24T00:00', end: '2001-05-01T00:00' })).toBe('2001-04-24 → 2001-04-30');
+    expect(windowLabel({ start: '2001-04-24T00:00', end: '2001-05-01T12:00' })).toBe('2001-04-24 → 2001-05-01');
+  });
+});
