@@ -1,0 +1,289 @@
+/**
+ * Gradient boosting of leaf-wise histogram trees on the binary logistic objective.
+ *
+ * Pipeline per run: bin edges from a seeded sample (binning.ts) → uint8 bin matrix in shared
+ * memory → per tree: gradients + root histogram (shard.ts, all threads), leaf-wise growth
+ * (tree-learner.ts) with one partition+histogram job per split (pool.ts), shrinkage, validation
+ * log loss for early stopping. The model keeps raw float32 thresholds taken from the bin edges.
+ *
+ * Deterministic: the only randomness is the seeded binning sample, and histogram sums are exact
+ * (objective.ts), so the same data, params and seed give the same model for any `threads`.
+ */
+import os from 'node:os';
+import type { Matrix } from '../matrix.ts';
+import { type BinMapper, MAX_BINS, binMatrix, computeBinMapper } from './binning.ts';
+import { histogramLayout, recordLayout } from './histogram.ts';
+import type { GbdtModel, Tree } from './model.ts';
+import { baseScore, gradientScale, logLoss } from './objective.ts';
+import { ShardPool } from './pool.ts';
+import { type SharedTrainState, fillRecords, shardRegions } from './shard.ts';
+import { type BinnedTree, TreeWorkspace, growTree } from './tree-learner.ts';
+
+export interface GbdtParams {
+  /** Maximum number of trees (boosting rounds). */
+  trees: number;
+  learningRate: number;
+  /** Root has depth 0; leaves are at most this deep. */
+  maxDepth: number;
+  /** Leaf-wise growth stops at this many leaves. */
+  maxLeaves: number;
+  /** Minimum hessian sum in a child. */
+  minChildWeight: number;
+  /** Minimum rows in a child (exact). */
+  minDataInLeaf: number;
+  /** L2 regularisation of leaf weights. */
+  lambda: number;
+  /** Minimum gain (GL²/(HL+λ) + GR²/(HR+λ) − G²/(H+λ)) to make a split. */
+  minGainToSplit: number;
+  /** Bins per feature, at most 255. */
+  maxBins: number;
+  /** Rows sampled to find bin edges. */
+  binSampleRows: number;
+  /** Stop when the validation log loss has not improved for this many trees (0 = never). */
+  earlyStoppingRounds: number;
+  seed: number;
+  /** Threads for the row work, including the calling thread. Does not change the model. */
+  threads: number;
+}
+
+export const DEFAULT_GBDT_PARAMS: GbdtParams = {
+  trees: 1000,
+  learningRate: 0.1,
+  maxDepth: 12,
+  maxLeaves: 255,
+  minChildWeight: 1,
+  minDataInLeaf: 100,
+  lambda: 1,
+  minGainToSplit: 0,
+  maxBins: 255,
+  binSampleRows: 200_000,
+  earlyStoppingRounds: 30,
+  seed: 1,
+  threads: defaultThreads(),
+};
+
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(8, os.availableParallelism()));
+}
+
+export interface GbdtProgress {
+  /** 0-based. */
+  iteration: number;
+  trees: number;
+  trainLoss?: number;
+  validLoss?: number;
+  elapsedMs: number;
+}
+
+export interface GbdtHooks {
+  onProgress?(p: GbdtProgress): void;
+}
+
+export interface GbdtTrainResult {
+  model: GbdtModel;
+  /**
+   * 0-based iteration of the best validation loss (XGBoost's convention); the model keeps
+   * bestIteration + 1 trees. Without validation (or early stopping off): the last iteration.
+   */
+  bestIteration: number;
+  /** Validation log loss after each iteration (0-based). */
+  history: { iteration: number; validLoss: number }[];
+  timings: Record<string, number>;
+}
+
+/** Largest leaf count the learner supports (histogram buffers are allocated per leaf). */
+export const MAX_LEAVES = 4096;
+
+export function resolveParams(params: Partial<GbdtParams>): GbdtParams {
+  const p: GbdtParams = { ...DEFAULT_GBDT_PARAMS, ...params };
+  const check = (ok: boolean, what: string) => {
+    if (!ok) throw new Error(`gbdt: invalid ${what}`);
+  };
+  check(Number.isInteger(p.trees) && p.trees >= 0, `trees ${p.trees}`);
+  check(p.learningRate > 0, `learningRate ${p.learningRate}`);
+  check(Number.isInteger(p.maxDepth) && p.maxDepth >= 0, `maxDepth ${p.maxDepth}`);
+  check(Number.isInteger(p.maxLeaves) && p.maxLeaves >= 1 && p.maxLeaves <= MAX_LEAVES, `maxLeaves ${p.maxLeaves}`);
+  check(p.minChildWeight >= 0 && p.minDataInLeaf >= 0 && p.lambda >= 0 && p.minGainToSplit >= 0, 'regularisation');
+  check(Number.isInteger(p.maxBins) && p.maxBins >= 2 && p.maxBins <= MAX_BINS, `maxBins ${p.maxBins}`);
+  check(Number.isInteger(p.threads) && p.threads >= 1, `threads ${p.threads}`);
+  return p;
+}
+
+function sharedArray<T>(ctor: new (buffer: SharedArrayBuffer) => T, bytes: number): T {
+  return new ctor(new SharedArrayBuffer(Math.max(8, bytes)));
+}
+
+/** Trains a binary classifier; see the module comment. */
+export async function trainGbdt(
+  train: Matrix,
+  validation: Matrix | null,
+  params: Partial<GbdtParams>,
+  hooks: GbdtHooks = {},
+): Promise<GbdtTrainResult> {
+  const p = resolveParams(params);
+  const started = performance.now();
+  const timings: Record<string, number> = {};
+  const lap = (name: string, since: number) => {
+    timings[name] = (timings[name] ?? 0) + (performance.now() - since);
+  };
+  const { rows, cols } = train;
+  if (rows === 0) throw new Error('gbdt: no training rows');
+  if (validation && validation.cols !== cols) throw new Error('gbdt: validation has a different number of columns');
+
+  let t = performance.now();
+  const mapper = computeBinMapper(train, { maxBins: p.maxBins, sampleRows: p.binSampleRows, seed: p.seed });
+  const validBins = validation ? binMatrix(validation, mapper) : null;
+
+  const participants = Math.max(1, Math.min(p.threads, Math.ceil(rows / 4096)));
+  const withCounts = p.minDataInLeaf > 1;
+  const layout = histogramLayout(mapper.numBins, withCounts);
+  const maxLeaves = p.maxLeaves;
+  const base = baseScore(train.labels);
+  const rec = recordLayout(cols);
+  const records = new SharedArrayBuffer(rows * rec.bytes);
+  const state: SharedTrainState = {
+    rows,
+    cols,
+    participants,
+    maxLeaves,
+    scale: gradientScale(rows),
+    withCounts,
+    numBins: mapper.numBins,
+    u8: new Uint8Array(records),
+    i32: new Int32Array(records),
+    f64: new Float64Array(records),
+    regionStart: shardRegions(rows, participants),
+    segments: sharedArray(Int32Array, participants * maxLeaves * 8),
+    partials: sharedArray(Float64Array, participants * layout.size * 8),
+    totals: sharedArray(Float64Array, participants * 16),
+    leafValues: sharedArray(Float64Array, maxLeaves * 8),
+    control: sharedArray(Int32Array, 16 * 4),
+    errorText: sharedArray(Uint8Array, 4096),
+  };
+  fillRecords(state, train.values, train.labels, mapper, base);
+  lap('binning', t);
+
+  const validScores = validation ? new Float64Array(validation.rows).fill(base) : null;
+  const trees: BinnedTree[] = [];
+  const treeValues: Float64Array[] = [];
+  const history: { iteration: number; validLoss: number }[] = [];
+  let bestIteration = -1;
+  let bestLoss = Infinity;
+  const pool = new ShardPool(state, layout);
+  try {
+    t = performance.now();
+    await pool.start();
+    lap('workers', t);
+    const workspace = new TreeWorkspace(layout, maxLeaves);
+    let pending = 0;
+    for (let iteration = 0; iteration < p.trees; iteration++) {
+      t = performance.now();
+      workspace.reset();
+      const rootSlot = workspace.alloc();
+      const [g, h] = pool.startTree(pending, workspace.buffer(rootSlot));
+      pending = 0;
+      lap('gradients', t);
+      t = performance.now();
+      const tree = growTree(workspace, p, state.scale, pool, rootSlot, g, h, rows);
+      lap('grow', t);
+      const values = new Float64Array(tree.numLeaves);
+      for (let l = 0; l < tree.numLeaves; l++) {
+        values[l] = p.learningRate * tree.leafWeights[l];
+        state.leafValues[l] = values[l];
+      }
+      pending = tree.numLeaves;
+      trees.push(tree);
+      treeValues.push(values);
+
+      let validLoss: number | undefined;
+      if (validation && validBins && validScores) {
+        t = performance.now();
+        addTreeScores(tree, values, validBins, cols, validScores);
+        validLoss = logLoss(validation.labels, validScores);
+        history.push({ iteration, validLoss });
+        if (validLoss < bestLoss) {
+          bestLoss = validLoss;
+          bestIteration = iteration;
+        }
+        lap('validation', t);
+      } else {
+        bestIteration = iteration;
+      }
+      const stop =
+        validation !== null && p.earlyStoppingRounds > 0 && iteration - bestIteration >= p.earlyStoppingRounds;
+      const last = stop || iteration === p.trees - 1;
+      if (hooks.onProgress) {
+        let trainLoss: number | undefined;
+        if ((iteration + 1) % 10 === 0 || last) {
+          pool.applyTree(pending);
+          pending = 0;
+          trainLoss = recordsLogLoss(state);
+        }
+        hooks.onProgress({ iteration, trees: trees.length, trainLoss, validLoss, elapsedMs: performance.now() - started });
+      }
+      if (stop) break;
+    }
+  } finally {
+    await pool.close();
+  }
+  if (!validation || p.earlyStoppingRounds <= 0) bestIteration = trees.length - 1;
+
+  const model: GbdtModel = {
+    kind: 'gbdt',
+    baseScore: base,
+    trees: trees.slice(0, bestIteration + 1).map((tree, i) => toModelTree(tree, treeValues[i], mapper)),
+    featureNames: [...train.featureNames],
+  };
+  timings.total = performance.now() - started;
+  return { model, bestIteration, history, timings };
+}
+
+/** Mean training log loss from the records (for progress reports only). */
+function recordsLogLoss(state: SharedTrainState): number {
+  const rec = recordLayout(state.cols);
+  const labels = new Uint8Array(state.rows);
+  const scores = new Float64Array(state.rows);
+  for (let i = 0; i < state.rows; i++) {
+    labels[i] = state.u8[i * rec.bytes + rec.labelByte];
+    scores[i] = state.f64[i * (rec.bytes / 8) + rec.scoreSlot];
+  }
+  return logLoss(labels, scores);
+}
+
+/** Adds one binned tree's leaf values to the scores of a binned matrix. */
+export function addTreeScores(tree: BinnedTree, values: Float64Array, bins: Uint8Array, cols: number, scores: Float64Array): void {
+  const { feature, bin, left, right, leafId } = tree;
+  const rows = scores.length;
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    let node = 0;
+    let f = feature[0];
+    while (f >= 0) {
+      node = bins[base + f] <= bin[node] ? left[node] : right[node];
+      f = feature[node];
+    }
+    scores[r] += values[leafId[node]];
+  }
+}
+
+/** Bin form → model form: thresholds become the raw float32 bin edges (x < t ⇔ bin <= b). */
+export function toModelTree(tree: BinnedTree, values: Float64Array, mapper: BinMapper): Tree {
+  const out: Tree = { feature: [], threshold: [], left: [], right: [], value: [] };
+  for (let n = 0; n < tree.nodes; n++) {
+    const f = tree.feature[n];
+    if (f >= 0) {
+      out.feature.push(f);
+      out.threshold.push(mapper.thresholds[f][tree.bin[n]]);
+      out.left.push(tree.left[n]);
+      out.right.push(tree.right[n]);
+      out.value.push(0);
+    } else {
+      out.feature.push(-1);
+      out.threshold.push(0);
+      out.left.push(-1);
+      out.right.push(-1);
+      out.value.push(values[tree.leafId[n]]);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,73 @@
+/**
+ * Binary logistic objective on raw scores (log-odds).
+ *
+ * Gradients and hessians are stored quantised: as integers (in float64) in units of 1/scale,
+ * where scale is a power of two small enough that any sum over all rows stays below 2^53. Every
+ * histogram sum is then exact, so it does not depend on the order rows are added in, on how rows
+ * are split between threads, or on whether a histogram was built or obtained by subtraction.
+ */
+
+/** Hessians are clamped to at least one quantum so a non-empty side always has H > 0. */
+export function gradientScale(rows: number): number {
+  // |g| <= 1, so sum |g_q| <= rows * scale; keep it <= 2^52 (and a quantum fits an int32).
+  const bits = Math.min(30, Math.floor(52 - Math.log2(Math.max(1, rows))));
+  return 2 ** bits;
+}
+
+/** Log-odds of the label mean (clamped away from 0 and 1). */
+export function baseScore(labels: Uint8Array): number {
+  let positives = 0;
+  for (let i = 0; i < labels.length; i++) positives += labels[i];
+  const n = labels.length;
+  const p = Math.min(1 - 1e-6, Math.max(1e-6, n > 0 ? positives / n : 0.5));
+  return Math.log(p / (1 - p));
+}
+
+export function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/**
+ * Quantised gradients/hessians of row records [begin, end) (see histogram.ts RecordLayout):
+ * g = round((p − y) · scale), h = max(1, round(p(1 − p) · scale)) as int32, from the record's
+ * score and label. Adds the sums of g and h to sums[0], sums[1].
+ */
+export function computeGradients(
+  u8: Uint8Array,
+  i32: Int32Array,
+  f64: Float64Array,
+  rec: { bytes: number; words: number; labelByte: number; gWord: number; scoreSlot: number },
+  begin: number,
+  end: number,
+  scale: number,
+  sums: Float64Array,
+): void {
+  const { bytes, words, labelByte, gWord, scoreSlot } = rec;
+  const slots = bytes / 8;
+  let sg = 0;
+  let sh = 0;
+  for (let i = begin; i < end; i++) {
+    const p = 1 / (1 + Math.exp(-f64[i * slots + scoreSlot]));
+    const g = Math.round((p - u8[i * bytes + labelByte]) * scale);
+    const hq = Math.round(p * (1 - p) * scale);
+    const h = hq > 1 ? hq : 1;
+    i32[i * words + gWord] = g;
+    i32[i * words + gWord + 1] = h;
+    sg += g;
+    sh += h;
+  }
+  sums[0] += sg;
+  sums[1] += sh;
+}
+
+/** Mean binary log loss of raw scores, summed in row order. */
+export function logLoss(labels: Uint8Array, scores: Float64Array): number {
+  let sum = 0;
+  for (let r = 0; r < labels.length; r++) {
+    const s = scores[r];
+    // log(1 + e^s) - y*s, computed stably.
+    const softplus = s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s));
+    sum += softplus - labels[r] * s;
+  }
+  return labels.length > 0 ? sum / labels.length : 0;
+}
