@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createPoissonOneStream, createRandom } from '../util/random.ts';
 import { alertBudget, auc } from './classification.ts';
-import { pairedBootstrap, quantile, rankScores, weightedAuc, weightedRecallAtBudget } from './bootstrap.ts';
+import { blockedSlots, pairedBootstrap, quantile, rankScores, weightedAuc, weightedRecallAtBudget, withSlots } from './bootstrap.ts';
 
 /** Labels and two models' scores: the candidate sees more of the label than the champion. */
 function twoModels(n: number, seed: number, candidateSignal = 0.35, championSignal = 0.15) {
@@ -51,6 +51,22 @@ describe('weighted metrics', () => {
     let positives = 0;
     for (let i = 0; i < labels.length; i++) positives += weights[i] * labels[i];
     expect(weightedRecallAtBudget(ranked, weights, 0.2, sum(weights), positives)).toBe(alertBudget(expanded, repeatedScores, 0.2).recall);
+  });
+
+  it('give the same figures when weights live in the blocked layout the bootstrap uses', () => {
+    const { labels, candidate, champion } = twoModels(10_000, 12);
+    const byRow = [rankScores(labels, candidate), rankScores(labels, champion)];
+    const slotOfRow = blockedSlots(byRow[0], byRow[1]);
+    expect(Array.from(slotOfRow).sort((a, b) => a - b)).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
+    const slotWeights = createPoissonOneStream(5)(new Uint8Array(10_000));
+    const rowWeights = Uint8Array.from(slotOfRow, (slot) => slotWeights[slot]);
+    let positives = 0;
+    for (let i = 0; i < labels.length; i++) positives += rowWeights[i] * labels[i];
+    for (const ranked of byRow) {
+      const blocked = withSlots(ranked, slotOfRow);
+      expect(weightedAuc(blocked, slotWeights)).toBe(weightedAuc(ranked, rowWeights));
+      expect(weightedRecallAtBudget(blocked, slotWeights, 0.2, sum(rowWeights), positives)).toBe(weightedRecallAtBudget(ranked, rowWeights, 0.2, sum(rowWeights), positives));
+    }
   });
 });
 

@@ -152,7 +152,7 @@ export function weightedRecallAtBudget(
  * A weight layout where both models' AUC passes read nearby slots: rows sorted by (candidate
  * chunk, champion chunk, candidate position), so a chunk of either order touches a few cache lines.
  */
-function blockedSlots(candidate: RankedScores, champion: RankedScores): Uint32Array {
+export function blockedSlots(candidate: RankedScores, champion: RankedScores): Uint32Array {
   const n = candidate.aucSlots.length;
   const chunkSize = Math.max(4096, Math.ceil(n / 1024));
   const chunks = Math.max(1, Math.ceil(n / chunkSize));
