@@ -164,10 +164,29 @@ export function binRows(
   dest: Int32Array | null = null,
 ): void {
   const padded = paddedThresholds(mapper);
+  // Blocks of rows, feature by feature inside a block: the block's values stay in cache.
+  for (let blockStart = start; blockStart < end; blockStart += 2048) {
+    const blockEnd = Math.min(end, blockStart + 2048);
+    binBlock(values, cols, mapper, padded, out, start, blockStart, blockEnd, stride, dest);
+  }
+}
+
+function binBlock(
+  values: Float32Array,
+  cols: number,
+  mapper: BinMapper,
+  padded: Float64Array[],
+  out: Uint8Array,
+  start: number,
+  blockStart: number,
+  blockEnd: number,
+  stride: number,
+  dest: Int32Array | null,
+): void {
   for (let f = 0; f < cols; f++) {
     const T = padded[f];
     const single = mapper.thresholds[f].length === 0;
-    for (let r = start; r < end; r++) {
+    for (let r = blockStart; r < blockEnd; r++) {
       const o = (dest === null ? r : dest[r - start]) * stride + f;
       if (single) {
         out[o] = 0;

@@ -5,9 +5,9 @@
  * k = 0 gradient, 1 hessian, 2 count (when stride is 3).
  *
  * Rows live in fixed-size records (RecordLayout): the feature bins, the label, the quantised
- * gradient and hessian (int32) and the raw score (float64). Partitioning a node moves whole
+ * gradient and hessian (int32) and the raw score (float64). Partitioning a node swaps whole
  * records, so the rows of every node are contiguous and histograms are built by a sequential
- * scan. Measured on 2M flights: gathering rows through an index array cost ~77 ns/row in deep
+ * scan (row order inside a node does not matter: the sums are exact). Measured on 2M flights: gathering rows through an index array cost ~77 ns/row in deep
  * nodes (a cache miss per row) against ~26 ns/row for a sequential scan.
  *
  * The hot loops are generated per layout (features unrolled, offsets as constants), which
@@ -61,15 +61,13 @@ export function recordLayout(cols: number): RecordLayout {
 export type HistogramKernel = (u8: Uint8Array, i32: Int32Array, begin: number, end: number, hist: Float64Array) => void;
 
 /**
- * Stable partition of records [begin, end): records with bin(feature) <= bin first, the others
- * after (through `tmp`, at least (end - begin) * words long). Records of the left (side 1) or
- * right (side 2) part are added to `hist` on the way; side 0 adds none. Returns the first record
- * of the right part.
+ * Partition of records [begin, end) (not stable): records with bin(feature) <= bin first, the
+ * others after. Records of the left (side 1) or right (side 2) part are added to `hist` on the
+ * way; side 0 adds none. Returns the first record of the right part.
  */
 export type PartitionKernel = (
   u8: Uint8Array,
   i32: Int32Array,
-  tmp: Int32Array,
   begin: number,
   end: number,
   feature: number,
@@ -109,33 +107,58 @@ export function kernels(layout: HistogramLayout, rec: RecordLayout): { histogram
     ...accumulateLines(layout, rec, '  '),
     '}',
   ];
-  const copy = (dst: string, d: string) => Array.from({ length: W }, (_, k) => `${dst}[${d} + ${k}] = i32[q + ${k}];`).join(' ');
+  // Hoare-style partition: scan from both ends, swap misplaced pairs. Only misplaced records
+  // move (at most min(left, right) swaps, no scratch buffer); every record is classified once and
+  // the records of the requested side are accumulated as they are classified.
+  const swap = [
+    ...Array.from({ length: W }, (_, k) => `const t${k} = i32[qi + ${k}];`),
+    ...Array.from({ length: W }, (_, k) => `i32[qi + ${k}] = i32[qj + ${k}];`),
+    ...Array.from({ length: W }, (_, k) => `i32[qj + ${k}] = t${k};`),
+  ].join(' ');
   const part = [
-    'let w = begin;',
-    'let k = 0;',
-    'for (let i = begin; i < end; i++) {',
-    `  const q = i * ${W};`,
-    `  const b8 = i * ${B};`,
-    '  if (u8[b8 + feature] <= bin) {',
+    'let i = begin;',
+    'let j = end - 1;',
+    'for (;;) {',
+    `  while (i <= j && u8[i * ${B} + feature] <= bin) {`,
     '    if (side === 1) {',
+    `      const q = i * ${W};`,
+    `      const b8 = i * ${B};`,
     ...accumulateLines(layout, rec, '      '),
     '    }',
-    `    if (w !== i) { const d = w * ${W}; ${copy('i32', 'd')} }`,
-    '    w++;',
-    '  } else {',
-    '    if (side === 2) {',
-    ...accumulateLines(layout, rec, '      '),
-    '    }',
-    `    const d = k * ${W}; ${copy('tmp', 'd')}`,
-    '    k++;',
+    '    i++;',
     '  }',
+    `  while (i <= j && u8[j * ${B} + feature] > bin) {`,
+    '    if (side === 2) {',
+    `      const q = j * ${W};`,
+    `      const b8 = j * ${B};`,
+    ...accumulateLines(layout, rec, '      '),
+    '    }',
+    '    j--;',
+    '  }',
+    '  if (i >= j) break;',
+    `  const qi = i * ${W};`,
+    `  const qj = j * ${W};`,
+    `  ${swap}`,
+    '  if (side === 1) {',
+    '    const q = qi;',
+    `    const b8 = i * ${B};`,
+    ...accumulateLines(layout, rec, '    '),
+    '  } else if (side === 2) {',
+    '    const q = qj;',
+    `    const b8 = j * ${B};`,
+    ...accumulateLines(layout, rec, '    '),
+    '  }',
+    '  i++;',
+    '  j--;',
     '}',
-    `if (k > 0) i32.set(tmp.subarray(0, k * ${W}), w * ${W});`,
-    'return w;',
+    'return i;',
   ];
+  // Named functions, so that CPU profiles show them.
   const result = {
-    histogram: new Function('u8', 'i32', 'begin', 'end', 'hist', hist.join('\n')) as HistogramKernel,
-    partition: new Function('u8', 'i32', 'tmp', 'begin', 'end', 'feature', 'bin', 'side', 'hist', part.join('\n')) as PartitionKernel,
+    histogram: new Function(`return function histogramKernel(u8, i32, begin, end, hist) {\n${hist.join('\n')}\n};`)() as HistogramKernel,
+    partition: new Function(
+      `return function partitionKernel(u8, i32, begin, end, feature, bin, side, hist) {\n${part.join('\n')}\n};`,
+    )() as PartitionKernel,
   };
   cache.set(key, result);
   return result;

@@ -31,7 +31,7 @@ export const CTRL = {
 export const JOB = { START_TREE: 1, SPLIT: 2, APPLY: 3, QUIT: 4 } as const;
 
 /** Busy-wait this many polls before sleeping in Atomics.wait (jobs are often tens of µs apart). */
-export const SPIN_POLLS = 20_000;
+export const SPIN_POLLS = 2_000;
 
 /** Leaves with fewer rows than this are split by the main thread alone. */
 export const PARALLEL_MIN_ROWS = 16_384;
@@ -50,7 +50,7 @@ export class ShardPool implements RowEngine {
   constructor(state: SharedTrainState, layout: HistogramLayout) {
     this.state = state;
     this.layout = layout;
-    this.local = new ShardWorker(state, layout, Array.from({ length: state.participants }, (_, i) => i));
+    this.local = new ShardWorker(state, layout);
     for (let p = 0; p < state.participants; p++) {
       this.partials.push(state.partials.subarray(p * layout.size, (p + 1) * layout.size));
     }

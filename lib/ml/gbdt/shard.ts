@@ -95,21 +95,15 @@ export class ShardWorker {
   readonly rec: RecordLayout;
   private readonly histogram: HistogramKernel;
   private readonly partition: PartitionKernel;
-  /** Scratch for the right side of a stable partition. */
-  private readonly tmp: Int32Array;
   private readonly sums = new Float64Array(2);
 
-  /** `participants` = which shards this instance may work on (for the scratch size). */
-  constructor(state: SharedTrainState, layout: HistogramLayout, participants: number[]) {
+  constructor(state: SharedTrainState, layout: HistogramLayout) {
     this.state = state;
     this.layout = layout;
     this.rec = recordLayout(state.cols);
     const k = kernels(layout, this.rec);
     this.histogram = k.histogram;
     this.partition = k.partition;
-    let largest = 1;
-    for (const p of participants) largest = Math.max(largest, state.regionStart[p + 1] - state.regionStart[p]);
-    this.tmp = new Int32Array(largest * this.rec.words);
   }
 
   /** Adds a tree's leaf values (leaves 0..numLeaves-1, state.leafValues) to shard p's scores. */
@@ -145,7 +139,7 @@ export class ShardWorker {
 
   /**
    * Splits `leaf` of shard p: rows with bin(feature) <= bin stay in `leaf` (left), the others go to
-   * `newLeaf` (right), both in their previous order. The histogram of the left (side 1) or right
+   * `newLeaf` (right). The histogram of the left (side 1) or right
    * (side 2) part is added into `out` on the way; side 0 builds none. Returns the left row count.
    */
   split(p: number, leaf: number, newLeaf: number, feature: number, bin: number, side: number, out: Float64Array | null): number {
@@ -153,7 +147,7 @@ export class ShardWorker {
     const s = (p * maxLeaves + leaf) * 2;
     const begin = segments[s];
     const end = segments[s + 1];
-    const w = this.partition(this.state.u8, this.state.i32, this.tmp, begin, end, feature, bin, out === null ? 0 : side, out);
+    const w = this.partition(this.state.u8, this.state.i32, begin, end, feature, bin, out === null ? 0 : side, out);
     segments[s + 1] = w;
     const n = (p * maxLeaves + newLeaf) * 2;
     segments[n] = w;

@@ -9,7 +9,7 @@ import { type SharedTrainState, ShardWorker } from './shard.ts';
 
 const { state, participant: p } = workerData as { state: SharedTrainState; participant: number };
 const layout = histogramLayout(state.numBins, state.withCounts);
-const shard = new ShardWorker(state, layout, [p]);
+const shard = new ShardWorker(state, layout);
 const partial = state.partials.subarray(p * layout.size, (p + 1) * layout.size);
 const c = state.control;
 
