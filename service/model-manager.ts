@@ -1,0 +1,565 @@
+/**
+ * Follows the production manifest in git and keeps exactly one verified model serving.
+ *
+ * A candidate is swapped in only after every check passes: the artifact exists at the manifest's
+ * revision, its sha256 matches the manifest and the card, it parses as ONNX, its inputs fit the
+ * feature contract, ONNX Runtime loads it, it reproduces the card's golden outputs, and it has been
+ * warmed up. Any failure is logged, counted (`model_load_total{result="failure",reason}`), shown in
+ * /readyz, and leaves the serving model untouched.
+ *
+ * Swaps are atomic (one reference assignment on the event loop). Each request holds the model it
+ * started with; a replaced model releases its ONNX Runtime session only when its last request ends.
+ */
+import path from 'node:path';
+import { toModelInputs } from '../lib/features/flight-features.ts';
+import type { ModelInputs } from '../lib/features/spec.ts';
+import { validateManifest } from '../lib/manifest/validate.ts';
+import type { ChallengerEntry, ManifestEntry, ProductionManifest } from '../lib/manifest/schema.ts';
+import { contractProblems, readModelSchema } from '../lib/onnx/runtime.ts';
+import type { ModelCard } from '../lib/registry/card.ts';
+import { sha256Hex } from '../lib/util/hash.ts';
+import type { Logger } from './logger.ts';
+import { MissingFileError, type ModelSource } from './model-source.ts';
+import type { LoadFailureReason, ServiceMetrics } from './service-metrics.ts';
+import { checkFlight, type Issue } from './validation.ts';
+
+export const DEFAULT_MANIFEST_PATH = 'manifests/production.json';
+export const GOLDEN_TOLERANCE = 1e-6;
+
+/** What the manager needs from a loaded artifact (`lib/onnx/runtime.ts` OnnxScorer fits). */
+export interface Scorer {
+  score(inputs: ModelInputs): Promise<Float32Array>;
+  release(): Promise<void>;
+}
+
+export type LoadScorer = (bytes: Uint8Array) => Promise<Scorer>;
+
+export class LoadError extends Error {
+  readonly reason: LoadFailureReason;
+  constructor(reason: LoadFailureReason, message: string) {
+    super(message);
+    this.name = 'LoadError';
+    this.reason = reason;
+  }
+}
+
+/** A verified model and its in-flight count. */
+export class ServingModel {
+  readonly version: string;
+  readonly sha256: string;
+  readonly path: string;
+  readonly card: ModelCard;
+  readonly threshold: number;
+  readonly loadedAt: number;
+  readonly revision: string;
+  readonly knownOrigins: ReadonlySet<string>;
+  readonly knownDestinations: ReadonlySet<string>;
+  readonly #scorer: Scorer;
+  readonly #log: Logger;
+  #inflight = 0;
+  #retired = false;
+  #released = false;
+
+  constructor(entry: ManifestEntry, card: ModelCard, scorer: Scorer, revision: string, loadedAt: number, log: Logger) {
+    this.version = entry.version;
+    this.sha256 = entry.sha256;
+    this.path = entry.path;
+    this.card = card;
+    this.threshold = card.threshold;
+    this.revision = revision;
+    this.loadedAt = loadedAt;
+    this.#scorer = scorer;
+    this.#log = log;
+    this.knownOrigins = lookupKeys(card, 'origin');
+    this.knownDestinations = lookupKeys(card, 'destination');
+  }
+
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  get released(): boolean {
+    return this.#released;
+  }
+
+  score(inputs: ModelInputs): Promise<Float32Array> {
+    if (this.#released) return Promise.reject(new Error(`model ${this.version} was already released (a request scored without holding it)`));
+    return this.#scorer.score(inputs);
+  }
+
+  hold(): void {
+    this.#inflight++;
+  }
+
+  /** Ends one hold; frees the session if the model was replaced and this was the last one. */
+  letGo(): void {
+    this.#inflight--;
+    if (this.#inflight === 0 && this.#retired) this.#free();
+  }
+
+  /** No new requests will get this model; free it once in-flight ones are done. */
+  retire(): void {
+    this.#retired = true;
+    if (this.#inflight === 0) this.#free();
+  }
+
+  #free(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#scorer.release().then(
+      () => this.#log.info('model_released', { version: this.version }),
+      (error: unknown) => this.#log.warn('model_release_failed', { version: this.version, error }),
+    );
+  }
+}
+
+function lookupKeys(card: ModelCard, input: string): Set<string> {
+  const lookup = card.features.lookups.find((l) => l.input === input && l.name.endsWith('_code')) ?? card.features.lookups.find((l) => l.input === input);
+  return new Set(lookup?.keys ?? []);
+}
+
+export interface LoadFailure {
+  at: string;
+  revision: string | null;
+  version: string | null;
+  reason: LoadFailureReason;
+  message: string;
+}
+
+export interface SyncOutcome {
+  result: 'loaded' | 'unchanged' | 'failed';
+  revision: string | null;
+  version: string | null;
+  reason?: LoadFailureReason;
+  message?: string;
+}
+
+/** Lineage of one version, from its card, for /v1/model. */
+export interface Lineage {
+  version: string;
+  sha256: string;
+  path: string;
+  trainedAt: string | null;
+  codeCommit: string | null;
+  codeDirty: boolean | null;
+  data: ModelCard['data'] | null;
+  runUrl: string | null;
+  threshold: number | null;
+  metrics: Pick<ModelCard['metrics']['evaluation'], 'auc' | 'recallAtBudget' | 'precisionAtBudget' | 'logLoss' | 'brier' | 'ece' | 'rows'> | null;
+  trees: number | null;
+  algorithm: string | null;
+  /** Why the card could not be read, when it could not. */
+  cardError?: string;
+}
+
+export interface ModelManagerOptions {
+  source: ModelSource;
+  loadScorer: LoadScorer;
+  logger: Logger;
+  metrics?: ServiceMetrics;
+  manifestPath?: string;
+  /** Rows in the warm-up batch (the largest batch the service will run). */
+  warmupRows?: number;
+  now?: () => number;
+}
+
+interface ManifestState {
+  manifest: ProductionManifest;
+  revision: string;
+  lineage: { champion: Lineage; previous: Lineage | null; challenger: (Lineage & Pick<ChallengerEntry, 'mode' | 'traffic'>) | null };
+}
+
+export class ModelManager {
+  readonly #source: ModelSource;
+  readonly #loadScorer: LoadScorer;
+  readonly #log: Logger;
+  readonly #metrics: ServiceMetrics | undefined;
+  readonly #manifestPath: string;
+  readonly #warmupRows: number;
+  readonly #now: () => number;
+  #current: ServingModel | null = null;
+  #manifest: ManifestState | null = null;
+  #lastRevision: string | null = null;
+  #lastFailure: LoadFailure | null = null;
+  #lastOutcome: (SyncOutcome & { at: string }) | null = null;
+  /** The serving model is what the manifest at the last read revision names. */
+  #inSync = false;
+  #running: Promise<SyncOutcome> | null = null;
+  #queued: Promise<SyncOutcome> | null = null;
+  #queuedForce = false;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #closed = false;
+  readonly #cards = new Map<string, ModelCard>();
+
+  constructor(options: ModelManagerOptions) {
+    this.#source = options.source;
+    this.#loadScorer = options.loadScorer;
+    this.#log = options.logger;
+    this.#metrics = options.metrics;
+    this.#manifestPath = options.manifestPath ?? DEFAULT_MANIFEST_PATH;
+    this.#warmupRows = options.warmupRows ?? 256;
+    this.#now = options.now ?? Date.now;
+    this.#metrics?.manifestInSync.set(0);
+  }
+
+  get source(): string {
+    return this.#source.description;
+  }
+
+  /** The serving model, held for one request: call `letGo()` when done. null until one is loaded. */
+  acquire(): ServingModel | null {
+    const model = this.#current;
+    model?.hold();
+    return model;
+  }
+
+  /** The serving model without holding it (for status pages). */
+  get current(): ServingModel | null {
+    return this.#current;
+  }
+
+  get lastFailure(): LoadFailure | null {
+    return this.#lastFailure;
+  }
+
+  /**
+   * Reads the manifest at the source's current revision and loads its champion if it changed.
+   * Runs one at a time; a call during a run is queued once (so a deploy hook after a push is never
+   * lost), further calls share that queued run. `force` re-checks a revision already seen.
+   */
+  sync(trigger: string, force = false): Promise<SyncOutcome> {
+    if (this.#closed) return Promise.resolve({ result: 'unchanged', revision: this.#lastRevision, version: this.#current?.version ?? null });
+    if (!this.#running) {
+      this.#running = this.#runSync(trigger, force).finally(() => (this.#running = null));
+      return this.#running;
+    }
+    this.#queuedForce ||= force;
+    this.#queued ??= this.#running.then(() => {
+      this.#queued = null;
+      const queuedForce = this.#queuedForce;
+      this.#queuedForce = false;
+      return this.sync(trigger, queuedForce);
+    });
+    return this.#queued;
+  }
+
+  /** Polls the source every `intervalMs` (timer does not keep the process alive). */
+  startPolling(intervalMs: number): void {
+    if (intervalMs <= 0 || this.#timer) return;
+    this.#timer = setInterval(() => void this.sync('poll'), intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Stops polling, waits for a running load, and releases the model once its requests finish. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#running?.catch(() => {});
+    this.#current?.retire();
+    this.#current = null;
+    this.#metrics?.modelInfo.clear();
+  }
+
+  async #runSync(trigger: string, force: boolean): Promise<SyncOutcome> {
+    const started = this.#now();
+    let revision: string | null = null;
+    let version: string | null = null;
+    let outcome: SyncOutcome;
+    try {
+      try {
+        await this.#source.refresh();
+        revision = await this.#source.revision();
+      } catch (error) {
+        throw new LoadError('source_error', `cannot read ${this.#source.description}: ${(error as Error).message}`);
+      }
+      if (!force && revision === this.#lastRevision) return this.#finish({ result: 'unchanged', revision, version: this.#current?.version ?? null });
+      this.#lastRevision = revision;
+      const manifest = await this.#readManifest(revision);
+      const champion = manifest.champion;
+      version = champion.version;
+      this.#manifest = { manifest, revision, lineage: await this.#lineageOf(manifest, revision) };
+      const serving = this.#current;
+      if (serving && serving.sha256 === champion.sha256 && serving.version === champion.version) {
+        this.#setInSync(true);
+        outcome = { result: 'unchanged', revision, version };
+      } else {
+        this.#log.info('model_load_started', { trigger, revision, version, path: champion.path });
+        const model = await this.#load(champion, revision);
+        const previous = this.#current;
+        this.#current = model;
+        previous?.retire();
+        this.#onLoaded(model, previous, Math.round(this.#now() - started), trigger);
+        outcome = { result: 'loaded', revision, version };
+      }
+    } catch (error) {
+      const failure = error instanceof LoadError ? error : new LoadError('source_error', (error as Error).message);
+      this.#onFailure(failure, revision, version, trigger);
+      outcome = { result: 'failed', revision, version, reason: failure.reason, message: failure.message };
+    }
+    return this.#finish(outcome);
+  }
+
+  #finish(outcome: SyncOutcome): SyncOutcome {
+    this.#lastOutcome = { ...outcome, at: new Date(this.#now()).toISOString() };
+    return outcome;
+  }
+
+  async #readText(revision: string, file: string, what: string): Promise<string> {
+    try {
+      return new TextDecoder().decode(await this.#source.read(revision, file));
+    } catch (error) {
+      if (error instanceof MissingFileError) throw new LoadError('missing_file', `${what} ${error.message}`);
+      throw new LoadError('source_error', `cannot read ${file} from ${this.#source.description}: ${(error as Error).message}`);
+    }
+  }
+
+  async #readManifest(revision: string): Promise<ProductionManifest> {
+    const text = await this.#readText(revision, this.#manifestPath, 'the production manifest');
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new LoadError('manifest_invalid', `${this.#manifestPath} is not valid JSON: ${(error as Error).message}`);
+    }
+    try {
+      return validateManifest(value, this.#manifestPath);
+    } catch (error) {
+      throw new LoadError('manifest_invalid', (error as Error).message);
+    }
+  }
+
+  /** The card beside an artifact, checked against the manifest entry. */
+  async #readCard(entry: ManifestEntry, revision: string): Promise<ModelCard> {
+    const cacheKey = `${entry.path}\u0000${entry.sha256}`;
+    const cached = this.#cards.get(cacheKey);
+    if (cached) return cached;
+    const file = cardPath(entry);
+    const text = await this.#readText(revision, file, `the model card of ${entry.version}:`);
+    let card: ModelCard;
+    try {
+      card = JSON.parse(text) as ModelCard;
+    } catch (error) {
+      throw new LoadError('card_invalid', `${file} is not valid JSON: ${(error as Error).message}`);
+    }
+    const problems = cardProblems(card, entry);
+    if (problems.length > 0) {
+      const reason = problems.some((p) => p.startsWith('artifact.sha256')) ? 'hash_mismatch' : 'card_invalid';
+      throw new LoadError(reason, `${file} does not fit the manifest entry ${entry.version}: ${problems.join('; ')}`);
+    }
+    this.#cards.set(cacheKey, card);
+    return card;
+  }
+
+  async #load(entry: ManifestEntry, revision: string): Promise<ServingModel> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.#source.read(revision, entry.path);
+    } catch (error) {
+      if (error instanceof MissingFileError) throw new LoadError('missing_file', `champion ${entry.version}: ${error.message}`);
+      throw new LoadError('source_error', `champion ${entry.version}: cannot read ${entry.path}: ${(error as Error).message}`);
+    }
+    const actual = sha256Hex(bytes);
+    if (actual !== entry.sha256) {
+      throw new LoadError('hash_mismatch', `champion ${entry.version}: ${entry.path} has sha256 ${actual}, the manifest says ${entry.sha256}`);
+    }
+    const card = await this.#readCard(entry, revision);
+
+    let problems: string[];
+    try {
+      problems = contractProblems(readModelSchema(bytes));
+    } catch (error) {
+      throw new LoadError('corrupt_onnx', `champion ${entry.version}: ${(error as Error).message}`);
+    }
+    if (problems.length > 0) throw new LoadError('schema_mismatch', `champion ${entry.version}: inputs do not fit the feature contract: ${problems.join('; ')}`);
+
+    let scorer: Scorer;
+    try {
+      scorer = await this.#loadScorer(bytes);
+    } catch (error) {
+      const message = (error as Error).message;
+      throw new LoadError(/feature contract/.test(message) ? 'schema_mismatch' : 'corrupt_onnx', `champion ${entry.version}: ${message}`);
+    }
+    try {
+      await checkGolden(scorer, card, entry.version);
+      await this.#warmUp(scorer, card, entry.version);
+    } catch (error) {
+      await scorer.release().catch(() => {});
+      throw error;
+    }
+    return new ServingModel(entry, card, scorer, revision, this.#now(), this.#log);
+  }
+
+  /** First calls allocate ORT's buffers; do them before traffic does, at both ends of the batch range. */
+  async #warmUp(scorer: Scorer, card: ModelCard, version: string): Promise<void> {
+    const inputs = card.golden.map((g) => g.input);
+    const batch = Array.from({ length: this.#warmupRows }, (_, i) => inputs[i % inputs.length]);
+    try {
+      for (let i = 0; i < 3; i++) {
+        await scorer.score(toModelInputs(batch));
+        await scorer.score(toModelInputs(inputs.slice(0, 1)));
+      }
+    } catch (error) {
+      throw new LoadError('warmup_failed', `champion ${version}: warm-up scoring failed: ${(error as Error).message}`);
+    }
+  }
+
+  async #lineageOf(manifest: ProductionManifest, revision: string): Promise<ManifestState['lineage']> {
+    const of = async (entry: ManifestEntry): Promise<Lineage> => {
+      try {
+        return lineage(entry, await this.#readCard(entry, revision));
+      } catch (error) {
+        return { ...lineage(entry, null), cardError: (error as Error).message };
+      }
+    };
+    const challenger = manifest.challenger;
+    return {
+      champion: await of(manifest.champion),
+      previous: manifest.previous ? await of(manifest.previous) : null,
+      challenger: challenger ? { ...(await of(challenger)), mode: challenger.mode, traffic: challenger.traffic } : null,
+    };
+  }
+
+  #setInSync(inSync: boolean): void {
+    this.#inSync = inSync;
+    this.#metrics?.manifestInSync.set(inSync ? 1 : 0);
+  }
+
+  #onLoaded(model: ServingModel, previous: ServingModel | null, ms: number, trigger: string): void {
+    const m = this.#metrics;
+    if (m) {
+      m.modelLoads.labels('success', 'ok').inc();
+      m.modelInfo.clear();
+      m.modelInfo.labels(model.version, model.sha256).set(1);
+      m.modelLoadedAt.set(model.loadedAt / 1000);
+      const trained = Date.parse(model.card.createdAt);
+      if (!Number.isNaN(trained)) m.modelTrainedAt.set(trained / 1000);
+    }
+    this.#setInSync(true);
+    this.#log.info('model_loaded', {
+      trigger,
+      version: model.version,
+      sha256: model.sha256,
+      revision: model.revision,
+      previousVersion: previous?.version ?? null,
+      previousInflight: previous?.inflight ?? 0,
+      ms,
+    });
+  }
+
+  #onFailure(error: LoadError, revision: string | null, version: string | null, trigger: string): void {
+    this.#lastFailure = { at: new Date(this.#now()).toISOString(), revision, version, reason: error.reason, message: error.message };
+    this.#metrics?.modelLoads.labels('failure', error.reason).inc();
+    // An unreachable source says nothing about the manifest; anything else means we are behind it.
+    if (error.reason !== 'source_error') this.#setInSync(false);
+    this.#log.error('model_load_failed', {
+      trigger,
+      revision,
+      version,
+      reason: error.reason,
+      message: error.message,
+      servingVersion: this.#current?.version ?? null,
+    });
+  }
+
+  /** /readyz detail. */
+  status() {
+    const current = this.#current;
+    const champion = this.#manifest?.manifest.champion ?? null;
+    return {
+      source: this.#source.description,
+      manifestPath: this.#manifestPath,
+      serving: current ? { version: current.version, sha256: current.sha256, revision: current.revision, loadedAt: new Date(current.loadedAt).toISOString() } : null,
+      manifest: this.#manifest ? { revision: this.#manifest.revision, champion: champion?.version ?? null, reason: this.#manifest.manifest.reason, updatedAt: this.#manifest.manifest.updatedAt } : null,
+      inSync: this.#inSync,
+      lastSync: this.#lastOutcome,
+      lastError: this.#lastFailure,
+    };
+  }
+
+  /** /v1/model body: what serves now and what the manifest names, with lineage from the cards. */
+  describe() {
+    const current = this.#current;
+    const state = this.#manifest;
+    return {
+      serving: current ? { ...lineage(current, current.card), revision: current.revision, loadedAt: new Date(current.loadedAt).toISOString() } : null,
+      champion: state?.lineage.champion ?? null,
+      previous: state?.lineage.previous ?? null,
+      challenger: state?.lineage.challenger ?? null,
+      manifest: state ? { path: this.#manifestPath, revision: state.revision, reason: state.manifest.reason, updatedAt: state.manifest.updatedAt } : null,
+      inSync: this.#inSync,
+      source: this.#source.description,
+    };
+  }
+}
+
+export function cardPath(entry: ManifestEntry): string {
+  return path.posix.join(path.posix.dirname(entry.path), 'card.json');
+}
+
+function lineage(entry: Pick<ManifestEntry, 'version' | 'sha256' | 'path'>, card: ModelCard | null): Lineage {
+  const e = card?.metrics?.evaluation;
+  return {
+    version: entry.version,
+    sha256: entry.sha256,
+    path: entry.path,
+    trainedAt: card?.createdAt ?? null,
+    codeCommit: card?.code?.commit ?? null,
+    codeDirty: card?.code?.dirty ?? null,
+    data: card?.data ?? null,
+    runUrl: card?.run?.url ?? null,
+    threshold: card?.threshold ?? null,
+    metrics: e ? { auc: e.auc, recallAtBudget: e.recallAtBudget, precisionAtBudget: e.precisionAtBudget, logLoss: e.logLoss, brier: e.brier, ece: e.ece, rows: e.rows } : null,
+    trees: card?.trees ?? null,
+    algorithm: card?.algorithm ?? null,
+  };
+}
+
+/** What keeps a card from describing this manifest entry well enough to serve it. */
+export function cardProblems(card: ModelCard, entry: ManifestEntry): string[] {
+  if (typeof card !== 'object' || card === null) return ['the card is not a JSON object'];
+  const problems: string[] = [];
+  if (card.version !== entry.version) problems.push(`version is ${JSON.stringify(card.version)}, the manifest says ${JSON.stringify(entry.version)}`);
+  if (card.artifact?.sha256 !== entry.sha256) problems.push(`artifact.sha256 is ${JSON.stringify(card.artifact?.sha256)}, the manifest says ${entry.sha256}`);
+  if (typeof card.threshold !== 'number' || !(card.threshold > 0 && card.threshold < 1)) problems.push(`threshold must be a probability in (0, 1), got ${JSON.stringify(card.threshold)}`);
+  if (!card.features || !Array.isArray(card.features.lookups)) problems.push('features (the feature spec) is missing');
+  if (!Array.isArray(card.golden) || card.golden.length === 0) problems.push('golden has no examples, so the artifact cannot be verified');
+  else {
+    const issues: Issue[] = [];
+    card.golden.forEach((g, i) => {
+      checkFlight(g?.input, `golden[${i}].input`, issues);
+      if (typeof g?.probability !== 'number' || !Number.isFinite(g.probability)) issues.push({ field: `golden[${i}].probability`, problem: 'must be a finite number' });
+    });
+    problems.push(...issues.slice(0, 3).map((i) => `${i.field} ${i.problem}`));
+  }
+  return problems;
+}
+
+async function checkGolden(scorer: Scorer, card: ModelCard, version: string): Promise<void> {
+  let scores: Float32Array;
+  try {
+    scores = await scorer.score(toModelInputs(card.golden.map((g) => g.input)));
+  } catch (error) {
+    throw new LoadError('golden_mismatch', `champion ${version}: scoring the golden examples failed: ${(error as Error).message}`);
+  }
+  let worst = -1;
+  let worstDiff = 0;
+  let failing = 0;
+  for (let i = 0; i < card.golden.length; i++) {
+    const diff = Math.abs(scores[i] - card.golden[i].probability);
+    // `!(diff <= tol)` also catches NaN.
+    if (!(diff <= GOLDEN_TOLERANCE)) {
+      failing++;
+      if (worst < 0 || diff > worstDiff || Number.isNaN(diff)) {
+        worst = i;
+        worstDiff = diff;
+      }
+    }
+  }
+  if (failing > 0) {
+    throw new LoadError(
+      'golden_mismatch',
+      `champion ${version}: ${failing} of ${card.golden.length} golden outputs differ by more than ${GOLDEN_TOLERANCE.toExponential()}; worst golden[${worst}]: model ${scores[worst]}, card ${card.golden[worst].probability} (|Δ| ${worstDiff})`,
+    );
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Every metric the service exposes, in one place so alert rules and dashboards have one list to
+ * read. Names follow Prometheus conventions (`_total` counters, `_seconds` durations) and pass
+ * `promtool check metrics`.
+ */
+import { exponentialBuckets, Histogram, linearBuckets, Registry } from './prometheus.ts';
+
+export const STAGES = ['validate', 'queue', 'features', 'inference', 'serialize'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const LOAD_FAILURE_REASONS = [
+  'source_error',
+  'manifest_invalid',
+  'missing_file',
+  'hash_mismatch',
+  'card_invalid',
+  'corrupt_onnx',
+  'schema_mismatch',
+  'golden_mismatch',
+  'warmup_failed',
+] as const;
+export type LoadFailureReason = (typeof LOAD_FAILURE_REASONS)[number];
+
+/** 100 µs … ~6.5 s: request latencies on loopback are tens of microseconds to milliseconds. */
+const LATENCY_BUCKETS = exponentialBuckets(0.0001, 2, 17);
+const STAGE_BUCKETS = exponentialBuckets(0.00001, 2.5, 12);
+
+export function createServiceMetrics(registry = new Registry()) {
+  const m = {
+    registry,
+    requests: registry.counter('http_requests_total', 'HTTP requests by route, method and status code.', ['route', 'method', 'status']),
+    requestDuration: registry.histogram(
+      'http_request_duration_seconds',
+      'Time from request arrival to response, by route, method and status code.',
+      LATENCY_BUCKETS,
+      ['route', 'method', 'status'],
+    ),
+    inflight: registry.gauge('http_requests_in_flight', 'Requests being handled now.'),
+    stageDuration: registry.histogram(
+      'inference_stage_duration_seconds',
+      'Time spent per stage of a prediction: validate, queue (waiting for a batch), features, inference (ONNX Runtime), serialize. features and inference are per batch call.',
+      STAGE_BUCKETS,
+      ['stage'],
+    ),
+    batchRows: registry.histogram('inference_batch_rows', 'Rows per ONNX Runtime call (micro-batching merges concurrent requests).', [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]),
+    predictions: registry.counter('predictions_total', 'Rows scored, by serving model version.', ['version']),
+    flagged: registry.counter('predictions_flagged_total', 'Rows at or above the model card threshold (flagged as likely delayed), by model version.', ['version']),
+    score: registry.histogram('prediction_score', 'Distribution of predicted delay probabilities, by model version.', linearBuckets(0.05, 0.05, 19), ['version']),
+    unknownAirports: registry.counter('unknown_airports_total', 'Airport codes in requests that the serving model did not see in training, by field.', ['field']),
+    rejected: registry.counter('http_rejected_total', 'Requests turned away before scoring, by reason (overload, timeout, not_ready).', ['reason']),
+    modelLoads: registry.counter('model_load_total', 'Model load attempts by result (success, failure) and reason.', ['result', 'reason']),
+    modelInfo: registry.gauge('model_info', 'The serving model: always 1, labelled with its version and artifact sha256.', ['version', 'sha256']),
+    modelLoadedAt: registry.gauge('model_loaded_timestamp_seconds', 'Unix time the serving model was swapped in.'),
+    modelTrainedAt: registry.gauge('model_trained_timestamp_seconds', 'Unix time the serving model was trained (card createdAt), for model-age alerts.'),
+    manifestInSync: registry.gauge('model_manifest_in_sync', '1 when the serving model is the champion the manifest names, 0 when the last load of that champion failed.'),
+    ready: registry.gauge('service_ready', '1 when the service is ready (model loaded, verified, warmed, not draining).'),
+    feedback: registry.counter('feedback_total', 'Feedback (actual outcomes) received, by result (matched, unmatched, duplicate).', ['result']),
+    onlineRows: registry.gauge('online_quality_window_rows', 'Predictions with feedback in the online-quality window.'),
+    onlineDelayedRate: registry.gauge('online_delayed_rate', 'Share of actually delayed flights among the window.'),
+    onlineFlagRate: registry.gauge('online_flag_rate', 'Share of the window the model flagged (probability at or above the threshold).'),
+    onlineAuc: registry.gauge('online_auc', 'ROC AUC of predictions against actual outcomes over the window.'),
+    onlineRecall: registry.gauge('online_recall_at_budget', 'Recall of delayed flights when the riskiest 20% of the window are flagged.'),
+    onlinePrecision: registry.gauge('online_precision_at_budget', 'Precision when the riskiest 20% of the window are flagged.'),
+    onlineRecallAtThreshold: registry.gauge('online_recall_at_threshold', 'Recall of delayed flights using the served flags (card threshold).'),
+    processCpu: registry.counter('process_cpu_seconds_total', 'User and system CPU time of the process.'),
+    processMemory: registry.gauge('process_resident_memory_bytes', 'Resident memory of the process.'),
+    processStart: registry.gauge('process_start_time_seconds', 'Unix time the process started.'),
+    eventLoopUtilization: registry.gauge('nodejs_eventloop_utilization_ratio', 'Share of time the event loop was busy since the previous scrape.'),
+  };
+  return m;
+}
+
+export type ServiceMetrics = ReturnType<typeof createServiceMetrics>;
+
+/** Hot-path handles for the stage histogram, so a request does no label lookups. */
+export function stageHandles(h: Histogram): Record<Stage, ReturnType<Histogram['labels']>> {
+  return Object.fromEntries(STAGES.map((s) => [s, h.labels(s)])) as Record<Stage, ReturnType<Histogram['labels']>>;
+}

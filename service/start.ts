@@ -1,0 +1,114 @@
+/**
+ * Assembles and runs the service: model source → model manager → app → HTTP listener, plus the
+ * drain sequence for shutdown. `server.ts` calls this with the real process; the bench and e2e
+ * tests run `server.ts` as a child process.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { loadOnnxScorer } from '../lib/onnx/runtime.ts';
+import { createApp, type ServiceState } from './app.ts';
+import type { ServiceConfig } from './config.ts';
+import type { Logger } from './logger.ts';
+import { type LoadScorer, ModelManager } from './model-manager.ts';
+import { directorySource, isGitCheckout, localGitSource, type ModelSource, remoteGitSource } from './model-source.ts';
+import { createServiceMetrics, type ServiceMetrics } from './service-metrics.ts';
+
+export interface RunningService {
+  url: string;
+  port: number;
+  manager: ModelManager;
+  state: ServiceState;
+  /** Readiness off, stop accepting, wait for in-flight requests (up to drainTimeoutMs), release. */
+  shutdown(reason: string): Promise<{ drained: boolean; abandoned: number }>;
+}
+
+export interface StartOptions {
+  logger: Logger;
+  env?: Record<string, string | undefined>;
+  loadScorer?: LoadScorer;
+}
+
+export async function createSource(config: ServiceConfig, env?: Record<string, string | undefined>): Promise<ModelSource> {
+  const source = config.source;
+  switch (source.kind) {
+    case 'remote':
+      return remoteGitSource({ url: source.url, branch: source.branch, cacheDir: source.cacheDir, env });
+    case 'git':
+      return localGitSource(source.root, source.ref);
+    case 'directory':
+      return directorySource(source.root, config.manifestPath);
+    case 'auto':
+      return (await isGitCheckout(source.root)) ? localGitSource(source.root, 'HEAD') : directorySource(source.root, config.manifestPath);
+  }
+}
+
+function processMetricsCollector(): (m: ServiceMetrics) => void {
+  let mark = performance.eventLoopUtilization();
+  return (m) => {
+    const cpu = process.cpuUsage();
+    m.processCpu.labels().value = (cpu.user + cpu.system) / 1e6;
+    m.processMemory.set(process.memoryUsage.rss());
+    const next = performance.eventLoopUtilization();
+    m.eventLoopUtilization.set(performance.eventLoopUtilization(next, mark).utilization);
+    mark = next;
+  };
+}
+
+export async function startService(config: ServiceConfig, options: StartOptions): Promise<RunningService> {
+  const { logger } = options;
+  const metrics = createServiceMetrics();
+  metrics.processStart.set(Math.round(Date.now() / 1000 - process.uptime()));
+  const source = await createSource(config, options.env);
+  const loadScorer: LoadScorer = options.loadScorer ?? ((bytes) => loadOnnxScorer(bytes, { intraOpThreads: config.intraOpThreads }));
+  const manager = new ModelManager({
+    source,
+    loadScorer,
+    logger,
+    metrics,
+    manifestPath: config.manifestPath,
+    warmupRows: Math.min(config.batching.maxBatchRows, 1024),
+  });
+  const state: ServiceState = { draining: false, inflight: 0, startedAt: Date.now() };
+  const app = createApp({ config, models: manager, metrics, logger, state, collectProcessMetrics: processMetricsCollector() });
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }) as Server;
+    s.once('listening', () => resolve(s));
+    s.once('error', reject);
+  });
+  // Slow clients must not pin sockets forever; keep-alive a little longer than typical LB idle timeouts.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 30_000;
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host}:${port}`;
+  logger.info('listening', { url, port, source: source.description, manifest: config.manifestPath, pollIntervalMs: config.pollIntervalMs });
+
+  // Load after listening: /healthz answers at once, /readyz turns 200 when the model is verified.
+  void manager.sync('startup').then(() => manager.startPolling(config.pollIntervalMs));
+
+  let shuttingDown: Promise<{ drained: boolean; abandoned: number }> | null = null;
+  const shutdown = (reason: string) => {
+    shuttingDown ??= (async () => {
+      state.draining = true;
+      logger.info('draining', { reason, inflight: state.inflight, drainDelayMs: config.drainDelayMs });
+      if (config.drainDelayMs > 0) await new Promise((r) => setTimeout(r, config.drainDelayMs));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + config.drainTimeoutMs;
+      while (state.inflight > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 5));
+        server.closeIdleConnections();
+      }
+      const abandoned = state.inflight;
+      server.closeAllConnections();
+      await closed;
+      await manager.close();
+      logger.info('stopped', { reason, drained: abandoned === 0, abandoned });
+      return { drained: abandoned === 0, abandoned };
+    })();
+    return shuttingDown;
+  };
+  return { url, port, manager, state, shutdown };
+}

@@ -1,0 +1,93 @@
+/**
+ * In-memory stand-ins for the model manager and models, so the app's HTTP behaviour is tested
+ * without ONNX Runtime. Scores are a pure function of the inputs (distance / 10 000).
+ */
+import type { ModelInputs } from '../../lib/features/spec.ts';
+import type { AppConfig, HeldModel, ModelProvider } from '../app.ts';
+import type { SyncOutcome } from '../model-manager.ts';
+
+export interface FakeModel extends HeldModel {
+  holds: number;
+  calls: number[];
+}
+
+export function fakeModel(version = 'v-fake', options: { threshold?: number; score?: (inputs: ModelInputs) => Promise<Float32Array> } = {}): FakeModel {
+  const model: FakeModel = {
+    version,
+    threshold: options.threshold ?? 0.1,
+    knownOrigins: new Set(['ORD', 'ATL', 'LGA', 'DFW', 'SFO']),
+    knownDestinations: new Set(['ORD', 'ATL', 'LGA', 'DFW', 'SFO']),
+    holds: 0,
+    calls: [],
+    score(inputs) {
+      model.calls.push(inputs.rows);
+      if (options.score) return options.score(inputs);
+      const out = new Float32Array(inputs.rows);
+      // numeric columns: hour, weekday, day_of_month, distance
+      for (let r = 0; r < inputs.rows; r++) out[r] = inputs.numeric[r * 4 + 3] / 10_000;
+      return Promise.resolve(out);
+    },
+    letGo() {
+      model.holds--;
+    },
+  };
+  return model;
+}
+
+export interface FakeProvider extends ModelProvider {
+  model: FakeModel | null;
+  syncCalls: { trigger: string; force: boolean }[];
+  nextOutcome: SyncOutcome;
+}
+
+export function fakeProvider(model: FakeModel | null = fakeModel()): FakeProvider {
+  const provider: FakeProvider = {
+    model,
+    syncCalls: [],
+    nextOutcome: { result: 'unchanged', revision: 'abc', version: model?.version ?? null },
+    get current() {
+      return provider.model;
+    },
+    acquire() {
+      const m = provider.model;
+      if (m) m.holds++;
+      return m;
+    },
+    status() {
+      return { serving: provider.model ? { version: provider.model.version } : null, lastError: null };
+    },
+    describe() {
+      return { serving: provider.model ? { version: provider.model.version } : null, champion: null, previous: null, challenger: null };
+    },
+    async sync(trigger, force = false) {
+      provider.syncCalls.push({ trigger, force });
+      return provider.nextOutcome;
+    },
+  };
+  return provider;
+}
+
+export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
+  return {
+    maxBatchSize: 256,
+    maxBodyBytes: 64 * 1024,
+    maxInflight: 64,
+    inferenceTimeoutMs: 1000,
+    batching: { maxBatchRows: 512, maxWaitMs: 0 },
+    feedback: { capacity: 1000, window: 100 },
+    adminToken: null,
+    logRequests: true,
+    benchRoutes: false,
+    ...overrides,
+  };
+}
+
+export const FLIGHT = { departure: '2001-05-04T17:35', distance: 733, origin: 'ORD', destination: 'LGA' } as const;
+
+/** A response body as loosely typed JSON, for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JsonBody = any;
+
+export async function json(response: Response): Promise<JsonBody> {
+  return response.json();
+}
