@@ -12,7 +12,7 @@ import { toModelInputs } from '../features/flight-features.ts';
 import type { RawFlight } from '../features/spec.ts';
 import { metricSet, alertBudget } from '../metrics/classification.ts';
 import { categoricalDistribution, referenceDistribution } from '../metrics/drift.ts';
-import { busiestOrigins, distanceBand, hourBand, sliceMetrics } from '../metrics/slices.ts';
+import { busiestOrigins, flightSliceNames, sliceMetrics } from '../metrics/slices.ts';
 import { DEFAULT_GBDT_PARAMS, type GbdtParams, trainGbdt } from '../ml/gbdt/booster.ts';
 import { predictProba } from '../ml/gbdt/model.ts';
 import { predictLogistic, trainLogistic } from '../ml/logistic.ts';
@@ -109,7 +109,10 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
 
     const threshold = alertBudget(split.validation.labels, validationScores, ALERT_BUDGET).threshold;
     const hubs = new Set(busiestOrigins(table.origin.subarray(ranges.train.start, ranges.train.end), table.airports, HUB_COUNT));
-    const slicesOf = (row: number) => flightSlices(evaluationFlights[row], hubs);
+    const slicesOf = (row: number) => {
+      const flight = evaluationFlights[row];
+      return flightSliceNames(flight.origin, Number(flight.departure.slice(11, 13)), flight.distance, hubs);
+    };
     const metrics = {
       evaluation: metricSet(evaluation.labels, evaluationScores, ALERT_BUDGET),
       validation: metricSet(split.validation.labels, validationScores, ALERT_BUDGET),
@@ -180,14 +183,6 @@ function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let max = 0;
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
   return max;
-}
-
-/** The slices a flight belongs to: its origin hub (if busy), hour band and distance band. */
-export function flightSlices(flight: RawFlight, hubs: ReadonlySet<string>): string[] {
-  const hour = Number(flight.departure.slice(11, 13));
-  const slices = [`hour=${hourBand(hour)}`, `distance=${distanceBand(flight.distance)}`];
-  if (hubs.has(flight.origin)) slices.push(`origin=${flight.origin}`);
-  return slices;
 }
 
 function dataWindow(window: { start: string; end: string }, matrix: Matrix): DataWindow {
