@@ -123,7 +123,7 @@ describe('pairedBootstrap', () => {
 
   it('runs on 500k rows (timing printed, not asserted; bench/metrics.ts times 1000 iterations)', () => {
     const { labels, candidate, champion } = twoModels(500_000, 8);
-    const iterations = 50;
+    const iterations = 20;
     const started = performance.now();
     const result = pairedBootstrap(labels, Float32Array.from(candidate), Float32Array.from(champion), { metric: 'auc', iterations, seed: 1 });
     console.log(`pairedBootstrap AUC, 500k rows × ${iterations} iterations (sorting included): ${(performance.now() - started).toFixed(0)} ms; delta ${result.delta.toFixed(4)} [${result.lo.toFixed(4)}, ${result.hi.toFixed(4)}]`);

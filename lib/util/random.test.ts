@@ -70,3 +70,11 @@ describe('Poisson(1)', () => {
     expect(Array.from(createPoissonOneStream(4)(new Uint8Array(1001)))).not.toEqual(first);
   });
 });
+
+describe('Poisson(1) stream layout', () => {
+  it('writes the same draws into an unaligned view as into an aligned array', () => {
+    const aligned = createPoissonOneStream(21)(new Uint8Array(1003));
+    const unaligned = createPoissonOneStream(21)(new Uint8Array(1010).subarray(3, 1006));
+    expect(Array.from(unaligned)).toEqual(Array.from(aligned));
+  });
+});

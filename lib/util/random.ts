@@ -83,12 +83,17 @@ function refinePoissonOne(prefix: number, bits: number): number {
  */
 export function createPoissonOneStream(seed: number): (out: Uint8Array) => Uint8Array {
   let state = seedState(seed);
-  return (out) => {
+  const fill = (out: Uint8Array): Uint8Array => {
+    if (out.byteOffset % 4 !== 0) {
+      // Rare (a subarray view): draw into an aligned copy.
+      out.set(fill(new Uint8Array(out.length)));
+      return out;
+    }
     const table = POISSON_ONE_TABLE;
     let s = state;
-    const m = out.length;
-    let i = 0;
-    for (; i + 3 < m; i += 4) {
+    // Four draws stored as one word (byte order follows the machine: still i.i.d. draws).
+    const words = new Uint32Array(out.buffer, out.byteOffset, out.length >>> 2);
+    for (let i = 0; i < words.length; i++) {
       s = (s + MULBERRY_INCREMENT) | 0;
       const word = mulberryMix(s);
       const h0 = word & 255;
@@ -99,22 +104,21 @@ export function createPoissonOneStream(seed: number): (out: Uint8Array) => Uint8
       let b = table[h1];
       let c = table[h2];
       let d = table[h3];
-      if (a === AMBIGUOUS || b === AMBIGUOUS || c === AMBIGUOUS || d === AMBIGUOUS) {
+      // Draws are < 128, so the high bit flags an ambiguous prefix.
+      if ((a | b | c | d) & 0x80) {
         if (a === AMBIGUOUS) a = refinePoissonOne(h0, mulberryMix((s = (s + MULBERRY_INCREMENT) | 0)));
         if (b === AMBIGUOUS) b = refinePoissonOne(h1, mulberryMix((s = (s + MULBERRY_INCREMENT) | 0)));
         if (c === AMBIGUOUS) c = refinePoissonOne(h2, mulberryMix((s = (s + MULBERRY_INCREMENT) | 0)));
         if (d === AMBIGUOUS) d = refinePoissonOne(h3, mulberryMix((s = (s + MULBERRY_INCREMENT) | 0)));
       }
-      out[i] = a;
-      out[i + 1] = b;
-      out[i + 2] = c;
-      out[i + 3] = d;
+      words[i] = a | (b << 8) | (c << 16) | (d << 24);
     }
-    for (; i < m; i++) {
+    for (let i = words.length << 2; i < out.length; i++) {
       s = (s + MULBERRY_INCREMENT) | 0;
       out[i] = poissonOneOf(mulberryMix(s) / TWO_POW_32);
     }
     state = s;
     return out;
   };
+  return fill;
 }
