@@ -73,7 +73,7 @@ export function rankScores(labels: Uint8Array, scores: ArrayLike<number>): Ranke
     if (groupPositives > 0 && groupPositives < end - j) mixed.push(j, end);
     // Positives first within a tie group, so a positive's running negative weight is "strictly below".
     let at = j;
-    for (const wanted of [1, 0]) {
+    for (let wanted = 1; wanted >= 0; wanted--) {
       for (let k = j; k < end; k++) {
         const row = order[k];
         if (labels[row] !== wanted) continue;
