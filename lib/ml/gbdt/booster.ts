@@ -15,8 +15,8 @@ import { type BinMapper, MAX_BINS, binMatrix, computeBinMapper } from './binning
 import { histogramLayout, recordLayout } from './histogram.ts';
 import type { GbdtModel, Tree } from './model.ts';
 import { baseScore, gradientScale, logLoss } from './objective.ts';
-import { ShardPool } from './pool.ts';
-import { type SharedTrainState, fillRecords, shardRegions } from './shard.ts';
+import { CONTROL_SLOTS, ShardPool } from './pool.ts';
+import { SHARDS, type SharedTrainState, fillRecords, shardRegions } from './shard.ts';
 import { type BinnedTree, TreeWorkspace, growTree } from './tree-learner.ts';
 
 export interface GbdtParams {
@@ -134,7 +134,7 @@ export async function trainGbdt(
   const mapper = computeBinMapper(train, { maxBins: p.maxBins, sampleRows: p.binSampleRows, seed: p.seed });
   const validBins = validation ? binMatrix(validation, mapper) : null;
 
-  const participants = Math.max(1, Math.min(p.threads, Math.ceil(rows / 4096)));
+  const participants = Math.max(1, Math.min(p.threads, 64, Math.ceil(rows / 8192)));
   const withCounts = p.minDataInLeaf > 1;
   const layout = histogramLayout(mapper.numBins, withCounts);
   const maxLeaves = p.maxLeaves;
@@ -145,6 +145,7 @@ export async function trainGbdt(
     rows,
     cols,
     participants,
+    shards: SHARDS,
     maxLeaves,
     scale: gradientScale(rows),
     withCounts,
@@ -152,12 +153,13 @@ export async function trainGbdt(
     u8: new Uint8Array(records),
     i32: new Int32Array(records),
     f64: new Float64Array(records),
-    regionStart: shardRegions(rows, participants),
-    segments: sharedArray(Int32Array, participants * maxLeaves * 8),
+    regionStart: shardRegions(rows, SHARDS),
+    segments: sharedArray(Int32Array, SHARDS * maxLeaves * 8),
     partials: sharedArray(Float64Array, participants * layout.size * 8),
-    totals: sharedArray(Float64Array, participants * 16),
+    totals: sharedArray(Float64Array, SHARDS * 16),
     leafValues: sharedArray(Float64Array, maxLeaves * 8),
-    control: sharedArray(Int32Array, 16 * 4),
+    virtual: sharedArray(Int32Array, maxLeaves * 12).fill(-1),
+    control: sharedArray(Int32Array, CONTROL_SLOTS * 4),
     errorText: sharedArray(Uint8Array, 4096),
   };
   fillRecords(state, train.values, train.labels, mapper, base);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeBinMapper } from './binning.ts';
 import { buildHistogram, histogramLayout, kernels, recordLayout, subtractHistogram } from './histogram.ts';
-import { computeGradients, gradientScale } from './objective.ts';
+import { computeGradients, fastExp, gradientScale } from './objective.ts';
 import { type SharedTrainState, fillRecords, shardRegions } from './shard.ts';
 import { xorData } from './test-data.ts';
 
@@ -14,6 +14,7 @@ function records(withCounts: boolean) {
     rows: m.rows,
     cols: m.cols,
     participants: 1,
+    shards: 1,
     regionStart: shardRegions(m.rows, 1),
     u8: new Uint8Array(buffer),
     i32: new Int32Array(buffer),
@@ -29,6 +30,37 @@ function records(withCounts: boolean) {
 }
 
 describe('histograms', () => {
+  it('the fused start kernel updates scores and computes the same gradients and histogram', () => {
+    const { m, rec, state, layout, sums } = records(true);
+    const expected = new Float64Array(layout.size);
+    buildHistogram(layout, rec, state.u8, state.i32, 0, m.rows, expected);
+    const gradients = state.i32.slice();
+    // Undo nothing: scores are untouched by computeGradients; run the kernel adding 0.25 / -0.5
+    // by feature 2 (bin <= 3), then compare with computeGradients on the updated scores.
+    const k = kernels(layout, rec);
+    const hist = new Float64Array(layout.size);
+    const kernelSums = new Float64Array(2);
+    const before = state.f64.slice();
+    k.start(state.u8, state.i32, state.f64, 0, m.rows, 2, 3, 0.25, -0.5, gradientScale(m.rows), fastExp, hist, kernelSums);
+    const slots = rec.bytes / 8;
+    for (let i = 0; i < m.rows; i++) {
+      const add = state.u8[i * rec.bytes + 2] <= 3 ? 0.25 : -0.5;
+      expect(state.f64[i * slots + rec.scoreSlot]).toBe(before[i * slots + rec.scoreSlot] + add);
+    }
+    const viaKernel = state.i32.slice();
+    const reference = new Float64Array(2);
+    computeGradients(state.u8, state.i32, state.f64, rec, 0, m.rows, gradientScale(m.rows), reference);
+    expect(Array.from(viaKernel)).toEqual(Array.from(state.i32));
+    expect(Array.from(kernelSums)).toEqual(Array.from(reference));
+    const direct = new Float64Array(layout.size);
+    buildHistogram(layout, rec, state.u8, state.i32, 0, m.rows, direct);
+    expect(Array.from(hist)).toEqual(Array.from(direct));
+    // Sanity: the scores moved, so the gradients changed.
+    expect(Array.from(gradients)).not.toEqual(Array.from(viaKernel));
+    expect(sums[1]).toBeGreaterThan(0);
+    expect(expected.length).toBe(layout.size);
+  });
+
   for (const withCounts of [false, true]) {
     it(`generated kernel equals the reference build (counts: ${withCounts})`, () => {
       const { m, rec, state, layout, sums } = records(withCounts);

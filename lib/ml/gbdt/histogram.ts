@@ -76,11 +76,41 @@ export type PartitionKernel = (
   hist: Float64Array | null,
 ) => number;
 
-const cache = new Map<string, { histogram: HistogramKernel; partition: PartitionKernel }>();
+/**
+ * Start of a tree over records [begin, end): adds to each record's score addLeft when
+ * bin(feature) <= bin, else addRight (the previous tree's leaf value(s) of these records); then
+ * computes its quantised gradient/hessian exactly like objective.ts computeGradients (with `exp`
+ * = fastExp), adds the record to `hist` and the gradient/hessian sums to sums[0], sums[1].
+ */
+export type StartKernel = (
+  u8: Uint8Array,
+  i32: Int32Array,
+  f64: Float64Array,
+  begin: number,
+  end: number,
+  feature: number,
+  bin: number,
+  addLeft: number,
+  addRight: number,
+  scale: number,
+  exp: (x: number) => number,
+  hist: Float64Array,
+  sums: Float64Array,
+) => void;
 
-function accumulateLines(layout: HistogramLayout, rec: RecordLayout, indent: string): string[] {
-  // Expects `q` (record word index) and `b8` (record byte index) in scope.
-  const lines = [`${indent}const g = i32[q + ${rec.gWord}];`, `${indent}const h = i32[q + ${rec.gWord + 1}];`, `${indent}let o = 0;`];
+export interface Kernels {
+  histogram: HistogramKernel;
+  partition: PartitionKernel;
+  start: StartKernel;
+}
+
+const cache = new Map<string, Kernels>();
+
+function accumulateLines(layout: HistogramLayout, rec: RecordLayout, indent: string, readGradients = true): string[] {
+  // Expects `q` (record word index) and `b8` (record byte index) in scope, and `g`, `h` unless
+  // readGradients.
+  const lines = readGradients ? [`${indent}const g = i32[q + ${rec.gWord}];`, `${indent}const h = i32[q + ${rec.gWord + 1}];`] : [];
+  lines.push(`${indent}let o = 0;`);
   for (let f = 0; f < layout.cols; f++) {
     if (layout.numBins[f] <= 1) continue;
     const at = `u8[b8 + ${f}]`;
@@ -94,7 +124,7 @@ function accumulateLines(layout: HistogramLayout, rec: RecordLayout, indent: str
 }
 
 /** The generated kernels for a layout (cached). Features with a single bin are skipped. */
-export function kernels(layout: HistogramLayout, rec: RecordLayout): { histogram: HistogramKernel; partition: PartitionKernel } {
+export function kernels(layout: HistogramLayout, rec: RecordLayout): Kernels {
   const key = `${layout.stride}|${rec.bytes}|${Array.from(layout.numBins).join(',')}`;
   const cached = cache.get(key);
   if (cached) return cached;
@@ -153,8 +183,33 @@ export function kernels(layout: HistogramLayout, rec: RecordLayout): { histogram
     '}',
     'return i;',
   ];
+  const start = [
+    'let sg = 0;',
+    'let sh = 0;',
+    'for (let i = begin; i < end; i++) {',
+    `  const q = i * ${W};`,
+    `  const b8 = i * ${B};`,
+    `  const at = i * ${B / 8} + ${rec.scoreSlot};`,
+    '  const s = f64[at] + (u8[b8 + feature] <= bin ? addLeft : addRight);',
+    '  f64[at] = s;',
+    '  const p = 1 / (1 + exp(-s));',
+    `  const g = Math.floor((p - u8[b8 + ${rec.labelByte}]) * scale + 0.5);`,
+    '  const hq = Math.floor(p * (1 - p) * scale + 0.5);',
+    '  const h = hq > 1 ? hq : 1;',
+    `  i32[q + ${rec.gWord}] = g;`,
+    `  i32[q + ${rec.gWord + 1}] = h;`,
+    '  sg += g;',
+    '  sh += h;',
+    ...accumulateLines(layout, rec, '  ', false),
+    '}',
+    'sums[0] += sg;',
+    'sums[1] += sh;',
+  ];
   // Named functions, so that CPU profiles show them.
-  const result = {
+  const result: Kernels = {
+    start: new Function(
+      `return function startKernel(u8, i32, f64, begin, end, feature, bin, addLeft, addRight, scale, exp, hist, sums) {\n${start.join('\n')}\n};`,
+    )() as StartKernel,
     histogram: new Function(`return function histogramKernel(u8, i32, begin, end, hist) {\n${hist.join('\n')}\n};`)() as HistogramKernel,
     partition: new Function(
       `return function partitionKernel(u8, i32, begin, end, feature, bin, side, hist) {\n${part.join('\n')}\n};`,

@@ -1,12 +1,15 @@
 /**
  * The main thread's side of the row work: a RowEngine over the shards (shard.ts), run by the
- * main thread (participant 0) together with worker threads (participants 1..P-1).
+ * main thread together with worker threads.
  *
- * Jobs go through a shared mailbox (Int32Array over a SharedArrayBuffer) with Atomics, not
- * postMessage, because a tree needs one job per split (a few hundred per tree) and a message
- * round trip costs far more than the work for a small leaf. Small leaves are done by the main
- * thread alone, for every shard (all memory is shared). Worker histograms are summed into the
- * main one; the sums are exact, so the result does not depend on the number of threads.
+ * A job (start a tree, split a leaf, apply a tree) is one piece of work per shard. Threads claim
+ * pieces dynamically from a shared counter, so a worker that the OS has descheduled (the machine
+ * is shared) delays a job by at most the one piece it holds instead of half the job. Jobs go
+ * through a shared mailbox with Atomics, not postMessage: a tree needs one job per split (a few
+ * hundred per tree), and a message round trip costs more than the work for a small leaf. Small
+ * leaves are done by the main thread alone (all memory is shared). Each thread adds its pieces'
+ * histograms into its own partial; the sums are exact, so the model does not depend on which
+ * thread did which piece.
  */
 import { Worker } from 'node:worker_threads';
 import { addHistogram, type HistogramLayout } from './histogram.ts';
@@ -15,7 +18,9 @@ import type { RowEngine } from './tree-learner.ts';
 
 /** Mailbox slots. */
 export const CTRL = {
+  /** Job sequence number, bumped (and notified) for each posted job. */
   SEQ: 0,
+  /** Pieces finished in the current job. */
   DONE: 1,
   ERROR: 2,
   JOB: 3,
@@ -25,19 +30,66 @@ export const CTRL = {
   BIN: 7,
   SIDE: 8,
   APPLY_LEAVES: 9,
-  SIZE: 16,
+  /** (seq & 0x7fffff) << 8 | next unclaimed piece. */
+  CLAIM: 10,
+  /** From here, per participant: the seq of the last job it added pieces to its partial for. */
+  USED: 16,
 } as const;
+
+export const CONTROL_SLOTS = 16 + 64;
 
 export const JOB = { START_TREE: 1, SPLIT: 2, APPLY: 3, QUIT: 4 } as const;
 
-/** Busy-wait this many polls before sleeping in Atomics.wait (jobs are often tens of µs apart). */
+/** Busy-wait this many polls before sleeping in Atomics.wait. */
 export const SPIN_POLLS = 2_000;
 
 /** Leaves with fewer rows than this are split by the main thread alone. */
-export const PARALLEL_MIN_ROWS = 16_384;
+export const PARALLEL_MIN_ROWS = 8_192;
 
 /** A job that takes longer than this means a worker is gone. */
 const JOB_TIMEOUT_MS = 300_000;
+
+export function claimWord(seq: number, piece: number): number {
+  return ((seq & 0x7fffff) << 8) | piece;
+}
+
+/** Runs piece `piece` of the current job (params in the mailbox) on `shard`, into `out`. */
+export function runPiece(shard: ShardWorker, c: Int32Array, job: number, piece: number, out: Float64Array): void {
+  if (job === JOB.START_TREE) {
+    shard.startTree(piece, c[CTRL.APPLY_LEAVES], out);
+  } else if (job === JOB.APPLY) {
+    shard.applyTree(piece, c[CTRL.APPLY_LEAVES]);
+  } else if (job === JOB.SPLIT) {
+    const side = c[CTRL.SIDE];
+    shard.split(piece, c[CTRL.LEAF], c[CTRL.NEW_LEAF], c[CTRL.FEATURE], c[CTRL.BIN], side, side !== 0 ? out : null);
+  }
+}
+
+/**
+ * Claims and runs pieces of job `seq` until none are left; returns how many it ran. `before` runs
+ * once before the first piece (a worker zeroes its partial there).
+ */
+export function claimPieces(
+  shard: ShardWorker,
+  c: Int32Array,
+  seq: number,
+  job: number,
+  pieces: number,
+  out: Float64Array,
+  before: (() => void) | null,
+): number {
+  let ran = 0;
+  for (;;) {
+    const w = Atomics.load(c, CTRL.CLAIM);
+    const piece = w & 0xff;
+    if (w >>> 8 !== (seq & 0x7fffff) || piece >= pieces) return ran;
+    if (Atomics.compareExchange(c, CTRL.CLAIM, w, w + 1) !== w) continue;
+    if (ran === 0 && before) before();
+    ran++;
+    runPiece(shard, c, job, piece, out);
+    if (Atomics.add(c, CTRL.DONE, 1) + 1 === pieces) Atomics.notify(c, CTRL.DONE);
+  }
+}
 
 export class ShardPool implements RowEngine {
   readonly state: SharedTrainState;
@@ -45,6 +97,7 @@ export class ShardPool implements RowEngine {
   private readonly local: ShardWorker;
   private readonly workers: Worker[] = [];
   private readonly partials: Float64Array[] = [];
+  private seq = 0;
   private closed = false;
 
   constructor(state: SharedTrainState, layout: HistogramLayout) {
@@ -78,62 +131,51 @@ export class ShardPool implements RowEngine {
   startTree(applyLeaves: number, out: Float64Array): [number, number] {
     const st = this.state;
     out.fill(0);
-    if (this.workers.length === 0) {
-      for (let p = 0; p < st.participants; p++) {
-        if (applyLeaves > 0) this.local.applyTree(p, applyLeaves);
-        this.local.startTree(p, out);
-      }
-    } else {
-      const c = st.control;
-      c[CTRL.APPLY_LEAVES] = applyLeaves;
-      this.post(JOB.START_TREE);
-      if (applyLeaves > 0) this.local.applyTree(0, applyLeaves);
-      this.local.startTree(0, out);
-      this.waitWorkers();
-      for (let p = 1; p < st.participants; p++) addHistogram(out, this.partials[p], this.layout.size);
-    }
+    st.control[CTRL.APPLY_LEAVES] = applyLeaves;
+    this.run(JOB.START_TREE, out, true);
+    st.virtual.fill(-1);
     let g = 0;
     let h = 0;
-    for (let p = 0; p < st.participants; p++) {
-      g += st.totals[2 * p];
-      h += st.totals[2 * p + 1];
+    for (let s = 0; s < st.shards; s++) {
+      g += st.totals[2 * s];
+      h += st.totals[2 * s + 1];
     }
     return [g, h];
   }
 
   /** Adds a tree's leaf values (already in state.leafValues) to the training scores. */
   applyTree(numLeaves: number): void {
-    if (this.workers.length === 0) {
-      for (let p = 0; p < this.state.participants; p++) this.local.applyTree(p, numLeaves);
-      return;
-    }
     this.state.control[CTRL.APPLY_LEAVES] = numLeaves;
-    this.post(JOB.APPLY);
-    this.local.applyTree(0, numLeaves);
-    this.waitWorkers();
+    this.run(JOB.APPLY, null, true);
+    this.state.virtual.fill(-1);
   }
 
   split(leaf: number, newLeaf: number, feature: number, bin: number, side: number, out: Float64Array | null, rows: number): number {
     const st = this.state;
-    let leftRows = 0;
-    if (this.workers.length === 0 || rows < PARALLEL_MIN_ROWS) {
-      for (let p = 0; p < st.participants; p++) leftRows += this.local.split(p, leaf, newLeaf, feature, bin, side, out);
-      return leftRows;
-    }
     const c = st.control;
+    const { segments, maxLeaves } = st;
+    if (out === null) {
+      // Final split: no partition; the score update tells the two leaves apart.
+      st.virtual[leaf * 3] = feature;
+      st.virtual[leaf * 3 + 1] = bin;
+      st.virtual[leaf * 3 + 2] = newLeaf;
+      for (let s = 0; s < st.shards; s++) {
+        const end = segments[(s * maxLeaves + leaf) * 2 + 1];
+        segments[(s * maxLeaves + newLeaf) * 2] = end;
+        segments[(s * maxLeaves + newLeaf) * 2 + 1] = end;
+      }
+      return -1;
+    }
     c[CTRL.LEAF] = leaf;
     c[CTRL.NEW_LEAF] = newLeaf;
     c[CTRL.FEATURE] = feature;
     c[CTRL.BIN] = bin;
     c[CTRL.SIDE] = out === null ? 0 : side;
-    this.post(JOB.SPLIT);
-    leftRows = this.local.split(0, leaf, newLeaf, feature, bin, side, out);
-    this.waitWorkers();
-    const { segments, maxLeaves } = st;
-    for (let p = 1; p < st.participants; p++) {
-      const s = (p * maxLeaves + leaf) * 2;
-      leftRows += segments[s + 1] - segments[s];
-      if (out !== null) addHistogram(out, this.partials[p], this.layout.size);
+    this.run(JOB.SPLIT, out, rows >= PARALLEL_MIN_ROWS);
+    let leftRows = 0;
+    for (let s = 0; s < st.shards; s++) {
+      const at = (s * maxLeaves + leaf) * 2;
+      leftRows += segments[at + 1] - segments[at];
     }
     return leftRows;
   }
@@ -151,24 +193,41 @@ export class ShardPool implements RowEngine {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  private post(job: number): void {
-    const c = this.state.control;
-    Atomics.store(c, CTRL.DONE, 0);
+  /** Runs one job over all shards; with `parallel`, workers may claim pieces too. */
+  private run(job: number, out: Float64Array | null, parallel: boolean): void {
+    const st = this.state;
+    const c = st.control;
+    const pieces = st.shards;
+    const target = out ?? this.partials[0];
+    if (this.workers.length === 0 || !parallel) {
+      c[CTRL.JOB] = job;
+      for (let piece = 0; piece < pieces; piece++) runPiece(this.local, c, job, piece, target);
+      return;
+    }
+    const seq = ++this.seq;
     Atomics.store(c, CTRL.JOB, job);
-    Atomics.add(c, CTRL.SEQ, 1);
+    Atomics.store(c, CTRL.DONE, 0);
+    Atomics.store(c, CTRL.CLAIM, claimWord(seq, 0));
+    Atomics.store(c, CTRL.SEQ, seq);
     Atomics.notify(c, CTRL.SEQ);
+    claimPieces(this.local, c, seq, job, pieces, target, null);
+    this.waitDone(pieces);
+    if (out !== null) {
+      for (let p = 1; p < st.participants; p++) {
+        if (Atomics.load(c, CTRL.USED + p) === seq) addHistogram(out, this.partials[p], this.layout.size);
+      }
+    }
   }
 
-  private waitWorkers(): void {
+  private waitDone(pieces: number): void {
     const c = this.state.control;
-    const want = this.workers.length;
     let polls = 0;
     const started = Date.now();
     for (;;) {
       const done = Atomics.load(c, CTRL.DONE);
-      if (done >= want) break;
+      if (done >= pieces) break;
       if (++polls < SPIN_POLLS) continue;
-      Atomics.wait(c, CTRL.DONE, done, 1000);
+      Atomics.wait(c, CTRL.DONE, done, 100);
       if (Date.now() - started > JOB_TIMEOUT_MS) throw new Error('gbdt worker did not answer (timeout)');
     }
     if (Atomics.load(c, CTRL.ERROR) !== 0) {

@@ -1,27 +1,30 @@
 /**
- * Row shards: the training rows are dealt, in fixed blocks, to the participants (the main thread
- * and the workers). Each participant owns a region of the shared record array (histogram.ts
- * RecordLayout: bins, label, gradient, hessian, score of one row) and keeps it partitioned by
- * leaf ([begin, end) per leaf, LightGBM's data partition, but moving whole records so that each
- * leaf's rows stay contiguous). It does the row work of its shard: gradients, score updates,
- * partitioning and histograms.
+ * Row shards: the training rows are dealt, in fixed blocks, to SHARDS shards (a fixed number, not
+ * the number of threads). Each shard is a region of the shared record array (histogram.ts
+ * RecordLayout: bins, label, gradient, hessian, score of one row) kept partitioned by leaf
+ * ([begin, end) per leaf, LightGBM's data partition, but swapping whole records so each leaf's
+ * rows stay contiguous). The row work of a job (gradients, score updates, partition, histograms)
+ * is done shard by shard, by whichever thread claims the shard (pool.ts).
  *
- * All of this is shared memory, so the main thread can also do a small job for every shard by
- * itself. Histogram sums are exact (objective.ts), so the trees never depend on how rows were
- * dealt out or in which order they are: a model trained with 1 thread equals one trained with 2.
+ * Histogram sums are exact (objective.ts), so the trees never depend on which thread did which
+ * shard or on the row order: a model trained with 1 thread is identical to one trained with 2.
  */
 import { type BinMapper, binRows } from './binning.ts';
-import { type HistogramKernel, type HistogramLayout, type PartitionKernel, type RecordLayout, kernels, recordLayout } from './histogram.ts';
-import { computeGradients } from './objective.ts';
+import { type HistogramLayout, type Kernels, type RecordLayout, kernels, recordLayout } from './histogram.ts';
+import { fastExp } from './objective.ts';
 
-/** Rows are dealt to participants in blocks of this many rows, round-robin. */
+/** Rows are dealt to shards in blocks of this many rows, round-robin. */
 export const SHARD_BLOCK = 4096;
+/** Number of shards: the unit of work a thread claims within a job. */
+export const SHARDS = 16;
 
 /** Everything the participants share; typed arrays over SharedArrayBuffers. */
 export interface SharedTrainState {
   rows: number;
   cols: number;
+  /** Threads taking part (main + workers); one partial histogram each. */
   participants: number;
+  shards: number;
   maxLeaves: number;
   /** Gradient quantisation scale (objective.ts). */
   scale: number;
@@ -31,38 +34,44 @@ export interface SharedTrainState {
   u8: Uint8Array;
   i32: Int32Array;
   f64: Float64Array;
-  /** Participant p owns records [regionStart[p], regionStart[p + 1]). */
+  /** Shard s owns records [regionStart[s], regionStart[s + 1]). */
   regionStart: Int32Array;
-  /** Per participant and leaf: begin, end record; at ((p * maxLeaves) + leaf) * 2. */
+  /** Per shard and leaf: begin, end record; at ((s * maxLeaves) + leaf) * 2. */
   segments: Int32Array;
   /** Per participant a histogram (workers write theirs here; the main thread builds in place). */
   partials: Float64Array;
-  /** Per participant: gradient and hessian sums of the shard (for the root). */
+  /** Per shard: gradient and hessian sums (for the root). */
   totals: Float64Array;
   /** Leaf values of the tree to apply to the scores, by leaf id. */
   leafValues: Float64Array;
+  /**
+   * Per leaf id: [feature, bin, right leaf] of a final split that was not partitioned (both
+   * children are leaves for good, so only the score update needs to tell them apart); feature -1
+   * for none. The right leaf's segments are empty.
+   */
+  virtual: Int32Array;
   /** Job mailbox, see pool.ts. */
   control: Int32Array;
   /** UTF-8 text of a worker's error (zero-terminated). */
   errorText: Uint8Array;
 }
 
-/** Region bounds: participant p gets blocks p, p + P, p + 2P, … of the rows. */
-export function shardRegions(rows: number, participants: number): Int32Array {
-  const start = new Int32Array(participants + 1);
+/** Region bounds: shard s gets blocks s, s + S, s + 2S, … of the rows. */
+export function shardRegions(rows: number, shards: number): Int32Array {
+  const start = new Int32Array(shards + 1);
   const blocks = Math.ceil(rows / SHARD_BLOCK);
-  const sizes = new Int32Array(participants);
-  for (let b = 0; b < blocks; b++) sizes[b % participants] += Math.min(SHARD_BLOCK, rows - b * SHARD_BLOCK);
-  for (let p = 0; p < participants; p++) start[p + 1] = start[p] + sizes[p];
+  const sizes = new Int32Array(shards);
+  for (let b = 0; b < blocks; b++) sizes[b % shards] += Math.min(SHARD_BLOCK, rows - b * SHARD_BLOCK);
+  for (let s = 0; s < shards; s++) start[s + 1] = start[s] + sizes[s];
   return start;
 }
 
-/** Record index of every row (row r of block b goes to participant b % P, in row order). */
-export function recordOfRows(rows: number, participants: number, regionStart: Int32Array): Int32Array {
+/** Record index of every row (row r of block b goes to shard b % S, in row order). */
+export function recordOfRows(rows: number, shards: number, regionStart: Int32Array): Int32Array {
   const dest = new Int32Array(rows);
-  const next = Int32Array.from(regionStart.subarray(0, participants));
+  const next = Int32Array.from(regionStart.subarray(0, shards));
   for (let b = 0, r = 0; r < rows; b++) {
-    const p = b % participants;
+    const p = b % shards;
     const end = Math.min(rows, r + SHARD_BLOCK);
     for (; r < end; r++) dest[r] = next[p]++;
   }
@@ -78,7 +87,7 @@ export function fillRecords(
   initialScore: number,
 ): void {
   const rec = recordLayout(state.cols);
-  const dest = recordOfRows(state.rows, state.participants, state.regionStart);
+  const dest = recordOfRows(state.rows, state.shards, state.regionStart);
   binRows(values, state.cols, mapper, state.u8, 0, state.rows, rec.bytes, dest);
   const slots = rec.bytes / 8;
   for (let r = 0; r < state.rows; r++) {
@@ -88,53 +97,70 @@ export function fillRecords(
   }
 }
 
-/** The row work of one participant, with its own scratch memory (not shared). */
+/** The row work on shards (one instance per thread). */
 export class ShardWorker {
   readonly state: SharedTrainState;
   readonly layout: HistogramLayout;
   readonly rec: RecordLayout;
-  private readonly histogram: HistogramKernel;
-  private readonly partition: PartitionKernel;
+  private readonly k: Kernels;
   private readonly sums = new Float64Array(2);
 
   constructor(state: SharedTrainState, layout: HistogramLayout) {
     this.state = state;
     this.layout = layout;
     this.rec = recordLayout(state.cols);
-    const k = kernels(layout, this.rec);
-    this.histogram = k.histogram;
-    this.partition = k.partition;
+    this.k = kernels(layout, this.rec);
   }
 
   /** Adds a tree's leaf values (leaves 0..numLeaves-1, state.leafValues) to shard p's scores. */
   applyTree(p: number, numLeaves: number): void {
-    const { segments, f64, leafValues, maxLeaves } = this.state;
-    const slots = this.rec.bytes / 8;
+    const { segments, u8, f64, leafValues, virtual, maxLeaves } = this.state;
+    const bytes = this.rec.bytes;
+    const slots = bytes / 8;
     const at = this.rec.scoreSlot;
     for (let leaf = 0; leaf < numLeaves; leaf++) {
       const s = (p * maxLeaves + leaf) * 2;
-      const v = leafValues[leaf];
       const end = segments[s + 1];
-      for (let i = segments[s]; i < end; i++) f64[i * slots + at] += v;
+      const vf = virtual[leaf * 3];
+      const feature = vf >= 0 ? vf : 0;
+      const bin = vf >= 0 ? virtual[leaf * 3 + 1] : 255;
+      const left = leafValues[leaf];
+      const right = vf >= 0 ? leafValues[virtual[leaf * 3 + 2]] : left;
+      for (let i = segments[s]; i < end; i++) f64[i * slots + at] += u8[i * bytes + feature] <= bin ? left : right;
     }
   }
 
   /**
    * Start of a tree for shard p: gradients, the whole shard as the root leaf, the shard's root
    * histogram added into `out`, and its gradient/hessian sums into totals[2p], totals[2p + 1].
+   * (Here and below `p` is a shard index.)
    */
-  startTree(p: number, out: Float64Array): void {
+  startTree(p: number, applyLeaves: number, out: Float64Array): void {
     const st = this.state;
+    const { segments, virtual, leafValues, maxLeaves } = st;
     const begin = st.regionStart[p];
     const end = st.regionStart[p + 1];
     this.sums.fill(0);
-    computeGradients(st.u8, st.i32, st.f64, this.rec, begin, end, st.scale, this.sums);
-    const s = p * st.maxLeaves * 2;
-    st.segments[s] = begin;
-    st.segments[s + 1] = end;
+    if (applyLeaves === 0) {
+      this.k.start(st.u8, st.i32, st.f64, begin, end, 0, 255, 0, 0, st.scale, fastExp, out, this.sums);
+    } else {
+      // One pass per leaf of the previous tree: its score update, gradients and root histogram.
+      for (let leaf = 0; leaf < applyLeaves; leaf++) {
+        const s = (p * maxLeaves + leaf) * 2;
+        if (segments[s + 1] <= segments[s]) continue;
+        const vf = virtual[leaf * 3];
+        const left = leafValues[leaf];
+        const right = vf >= 0 ? leafValues[virtual[leaf * 3 + 2]] : left;
+        const feature = vf >= 0 ? vf : 0;
+        const bin = vf >= 0 ? virtual[leaf * 3 + 1] : 255;
+        this.k.start(st.u8, st.i32, st.f64, segments[s], segments[s + 1], feature, bin, left, right, st.scale, fastExp, out, this.sums);
+      }
+    }
+    const s = p * maxLeaves * 2;
+    segments[s] = begin;
+    segments[s + 1] = end;
     st.totals[2 * p] = this.sums[0];
     st.totals[2 * p + 1] = this.sums[1];
-    this.histogram(st.u8, st.i32, begin, end, out);
   }
 
   /**
@@ -147,7 +173,7 @@ export class ShardWorker {
     const s = (p * maxLeaves + leaf) * 2;
     const begin = segments[s];
     const end = segments[s + 1];
-    const w = this.partition(this.state.u8, this.state.i32, begin, end, feature, bin, out === null ? 0 : side, out);
+    const w = this.k.partition(this.state.u8, this.state.i32, begin, end, feature, bin, out === null ? 0 : side, out);
     segments[s + 1] = w;
     const n = (p * maxLeaves + newLeaf) * 2;
     segments[n] = w;

@@ -33,7 +33,8 @@ export interface RowEngine {
   /**
    * Moves rows of `leaf` with bin(feature) > bin to `newLeaf`, keeping the others in `leaf`, and
    * writes the histogram of the left (side 1) or right (side 2) child into `out` (side 0: none).
-   * Returns the number of rows that stayed left.
+   * Returns the number of rows that stayed left, or -1 when `out` is null: then both children
+   * are final leaves and the engine may skip the partition (it must still score them apart).
    */
   split(leaf: number, newLeaf: number, feature: number, bin: number, side: number, out: Float64Array | null, rows: number): number;
 }
@@ -248,7 +249,8 @@ export function growTree(
       side = lCest <= rCest ? 1 : 2;
       childSlot = workspace.alloc();
     }
-    const leftRows = engine.split(leaf, newLeaf, cand.feature, cand.bin, side, childSlot >= 0 ? workspace.buffer(childSlot) : null, C[leaf]);
+    const moved = engine.split(leaf, newLeaf, cand.feature, cand.bin, side, childSlot >= 0 ? workspace.buffer(childSlot) : null, C[leaf]);
+    const leftRows = moved >= 0 ? moved : Math.round(lCest);
     // Tree structure.
     const ln = nodes++;
     const rn = nodes++;

@@ -1,10 +1,10 @@
 /**
- * A GBDT worker thread: one participant of the shard pool (pool.ts). It waits on the shared
- * mailbox, runs each job on its own shard and reports completion with Atomics.
+ * A GBDT worker thread (pool.ts): waits on the shared mailbox and claims pieces (shards) of each
+ * posted job, adding its histograms into its own partial.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { histogramLayout } from './histogram.ts';
-import { CTRL, JOB, SPIN_POLLS } from './pool.ts';
+import { CTRL, JOB, SPIN_POLLS, claimPieces } from './pool.ts';
 import { type SharedTrainState, ShardWorker } from './shard.ts';
 
 const { state, participant: p } = workerData as { state: SharedTrainState; participant: number };
@@ -12,21 +12,6 @@ const layout = histogramLayout(state.numBins, state.withCounts);
 const shard = new ShardWorker(state, layout);
 const partial = state.partials.subarray(p * layout.size, (p + 1) * layout.size);
 const c = state.control;
-
-function run(job: number): void {
-  if (job === JOB.START_TREE) {
-    const apply = c[CTRL.APPLY_LEAVES];
-    if (apply > 0) shard.applyTree(p, apply);
-    partial.fill(0);
-    shard.startTree(p, partial);
-  } else if (job === JOB.APPLY) {
-    shard.applyTree(p, c[CTRL.APPLY_LEAVES]);
-  } else if (job === JOB.SPLIT) {
-    const side = c[CTRL.SIDE];
-    if (side !== 0) partial.fill(0);
-    shard.split(p, c[CTRL.LEAF], c[CTRL.NEW_LEAF], c[CTRL.FEATURE], c[CTRL.BIN], side, side !== 0 ? partial : null);
-  }
-}
 
 parentPort!.postMessage('ready');
 let seq = 0;
@@ -41,15 +26,20 @@ for (;;) {
   seq = Atomics.load(c, CTRL.SEQ);
   const job = Atomics.load(c, CTRL.JOB);
   if (job === JOB.QUIT) break;
+  const mySeq = seq;
   try {
-    run(job);
+    claimPieces(shard, c, mySeq, job, state.shards, partial, () => {
+      partial.fill(0);
+      Atomics.store(c, CTRL.USED + p, mySeq);
+    });
   } catch (error) {
     const text = new TextEncoder().encode(error instanceof Error ? (error.stack ?? error.message) : String(error));
     const n = Math.min(text.length, state.errorText.length - 1);
     state.errorText.set(text.subarray(0, n));
     state.errorText[n] = 0;
     Atomics.store(c, CTRL.ERROR, 1);
+    // Count the pieces this thread can no longer finish so the main thread does not hang.
+    Atomics.store(c, CTRL.DONE, state.shards);
+    Atomics.notify(c, CTRL.DONE);
   }
-  Atomics.add(c, CTRL.DONE, 1);
-  Atomics.notify(c, CTRL.DONE);
 }
