@@ -132,4 +132,11 @@ describe('model lifecycle on real models', () => {
     expect(statusCli.stdout).toContain(`champion:   ${first.version}`);
     expect(statusCli.stdout).toMatch(/rollback\s+champion/);
   });
+
+  it('retrains a committed version from its card to the same sha256', async () => {
+    const first = JSON.parse(await readFile(path.join(candidates.first, 'card.json'), 'utf8'));
+    const result = await cli('verify-reproduce.ts', ['--version', first.version, '--repo', repo.dir]);
+    expect(result.stdout).toBe(`reproduced ${first.version}: sha256 ${first.artifact.sha256} (byte-identical, retrained in ${result.stdout.match(/in ([\d.]+) s\)/)?.[1]} s)\n`);
+    expect(result.code).toBe(0);
+  });
 });
