@@ -230,7 +230,7 @@ async function main(): Promise<void> {
     const batching: { label: string; env: Record<string, string>; result: Measured }[] = [];
     if (!args['skip-batching']) {
       for (const [label, env] of [
-        ['off (1 request per ORT call)', { BATCH_MAX_ROWS: '1', MAX_BATCH_SIZE: '1' }],
+        ['off (1 request per ORT call)', { BATCH_MAX_ROWS: '1' }],
         ['adaptive, max wait 0 (default)', { BATCH_MAX_WAIT_MS: '0' }],
         ['max wait 1 ms', { BATCH_MAX_WAIT_MS: '1' }],
       ] as const) {

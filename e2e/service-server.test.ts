@@ -51,7 +51,7 @@ describe('service/server.ts as a process', () => {
     expect(check.error, 'promtool is missing: run scripts/setup-test-deps.sh').toBeUndefined();
     expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
 
-    const requestLine = server.logs.find((l) => l.event === 'request' && l.path === '/v1/predict');
+    const requestLine = server.logs.find((l) => l.event === 'request' && l.route === '/v1/predict');
     expect(requestLine).toMatchObject({ level: 'info', requestId: body.requestId, method: 'POST', status: 200 });
     expect(typeof requestLine?.ms).toBe('number');
     expect(server.logs.find((l) => l.event === 'model_loaded')).toMatchObject({ version: repo.models.a.version, trigger: 'startup' });

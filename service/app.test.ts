@@ -216,7 +216,7 @@ describe('POST /v1/predict', () => {
     for (const stage of ['validate', 'queue', 'features', 'inference', 'serialize']) expect(metrics.stageDuration.labels(stage).count).toBeGreaterThan(0);
     const lines = logger.records.filter((r) => r.event === 'request');
     expect(lines).toHaveLength(3);
-    expect(lines[2]).toMatchObject({ requestId: 'req-3', method: 'POST', path: '/v1/predict', status: 400 });
+    expect(lines[2]).toMatchObject({ requestId: 'req-3', method: 'POST', route: '/v1/predict', status: 400 });
     expect(typeof lines[0].ms).toBe('number');
   });
 });

@@ -177,7 +177,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
     series.count.inc();
     series.duration.observe(seconds);
     if (config.logRequests) {
-      logger.info('request', { requestId, method: c.req.method, path: route === 'other' ? path.slice(0, 200) : path, status, ms: Math.round(seconds * 1e6) / 1000 });
+      const ms = Math.round(seconds * 1e6) / 1000;
+      if (route === 'other') logger.info('request', { requestId, method: c.req.method, route, path: path.slice(0, 200), status, ms });
+      else logger.info('request', { requestId, method: c.req.method, route, status, ms });
     }
   });
 
@@ -244,13 +246,17 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const version = model.version;
     recordScores(version, threshold, scores);
     predictions.record(requestId, version, threshold, request.flights, scores);
-    let text: string;
+    // Built by hand: for 256 rows this is several times cheaper than JSON.stringify of row objects.
+    let text = `{"requestId":${JSON.stringify(requestId)},"model":${JSON.stringify(version)},"threshold":${threshold},`;
     if (request.batch) {
-      const rows = new Array(scores.length);
-      for (let i = 0; i < scores.length; i++) rows[i] = { probability: scores[i], delayed: scores[i] >= threshold };
-      text = JSON.stringify({ requestId, model: version, threshold, predictions: rows });
+      text += '"predictions":[';
+      for (let i = 0; i < scores.length; i++) {
+        const p = scores[i];
+        text += `${i === 0 ? '' : ','}{"probability":${jsonNumber(p)},"delayed":${p >= threshold}}`;
+      }
+      text += ']}';
     } else {
-      text = JSON.stringify({ requestId, model: version, probability: scores[0], delayed: scores[0] >= threshold, threshold });
+      text += `"probability":${jsonNumber(scores[0])},"delayed":${scores[0] >= threshold}}`;
     }
     const response = c.body(text, 200, { ...JSON_HEADERS, 'x-model-version': version });
     stages.serialize.observe((now() - t2) / 1000);
@@ -391,6 +397,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
 
   return app;
+}
+
+/** A number as JSON (non-finite numbers have no JSON form; they become null). */
+function jsonNumber(value: number): string {
+  return Number.isFinite(value) ? String(value) : 'null';
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

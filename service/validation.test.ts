@@ -1,0 +1,54 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { departureMinutes } from '../lib/features/flight-features.ts';
+import { isValidDeparture, LIMITS } from './validation.ts';
+
+/** What the service must accept: whatever the feature module parses, within the year range. */
+function reference(s: string): boolean {
+  const year = Number(s.slice(0, 4));
+  return !Number.isNaN(departureMinutes(s)) && year >= LIMITS.yearMin && year <= LIMITS.yearMax;
+}
+
+const digits = (n: number) => fc.array(fc.constantFrom(...'0123456789'), { minLength: n, maxLength: n }).map((d) => d.join(''));
+/** Strings shaped like departures, with every part sometimes out of range or malformed. */
+const nearDeparture = fc
+  .tuple(
+    fc.oneof(fc.integer({ min: 1960, max: 2110 }).map(String), digits(4)),
+    fc.oneof(fc.integer({ min: 0, max: 13 }).map((m) => String(m).padStart(2, '0')), digits(2)),
+    fc.oneof(fc.integer({ min: 0, max: 32 }).map((d) => String(d).padStart(2, '0')), digits(2)),
+    fc.oneof(fc.integer({ min: 0, max: 24 }).map((h) => String(h).padStart(2, '0')), digits(2)),
+    fc.oneof(fc.integer({ min: 0, max: 60 }).map((m) => String(m).padStart(2, '0')), digits(2)),
+    fc.oneof(fc.constant(''), digits(2).map((s) => `:${s}`), fc.tuple(digits(2), fc.string({ maxLength: 5 })).map(([s, f]) => `:${s}.${f}`), fc.string({ maxLength: 4 })),
+    fc.constantFrom('-', '-', '-', '/', 'T', ' '),
+    fc.constantFrom('T', 'T', 'T', ' ', 't'),
+  )
+  .map(([y, mo, d, h, mi, tail, sep, t]) => `${y}${sep}${mo}${sep}${d}${t}${h}:${mi}${tail}`);
+
+describe('isValidDeparture', () => {
+  it('accepts exactly what departureMinutes parses, within the year range', () => {
+    fc.assert(
+      fc.property(fc.oneof(nearDeparture, fc.string({ maxLength: 40 })), (s) => {
+        expect(isValidDeparture(s)).toBe(reference(s));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it.each([
+    ['2001-05-04T17:35', true],
+    ['2001-05-04T17:35:00', true],
+    ['2001-05-04T17:35:00.123', true],
+    ['2000-02-29T00:00', true],
+    ['2001-02-29T00:00', false],
+    ['1900-02-29T00:00', false],
+    ['2001-05-04T24:00', false],
+    ['2001-05-04 17:35', false],
+    ['2001-05-04T17:35Z', false],
+    ['2001-05-04T17:35:0', false],
+    ['2001-05-04T17:35:00.', false],
+    ['1969-12-31T23:59', false],
+  ])('%s → %s', (s, ok) => {
+    expect(isValidDeparture(s)).toBe(ok);
+    expect(reference(s)).toBe(ok);
+  });
+});
