@@ -6,8 +6,8 @@
  */
 import { pairedBootstrap, type BootstrapOptions, type BootstrapResult } from '../lib/metrics/bootstrap.ts';
 import { metricSet } from '../lib/metrics/classification.ts';
-import { sliceMetrics } from '../lib/metrics/slices.ts';
 import type { MetricSet, ModelCard } from '../lib/registry/card.ts';
+import { pairedAucDelong } from './delong.ts';
 import type { GatePolicy } from './policy.ts';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
@@ -75,7 +75,55 @@ export interface SliceComparison {
   champion: { auc: number; recallAtBudget: number } | null;
   /** candidate − champion AUC; null without a champion. */
   deltaAuc: number | null;
+  /** 95% interval of deltaAuc (DeLong); null without a champion. */
+  ci: { lo: number; hi: number } | null;
+  /** Large enough (policy.slices.minRows) to be gated. */
   gated: boolean;
+}
+
+/** Slices with at least this many rows are reported (smaller ones are noise); gating needs policy.slices.minRows. */
+export const SLICE_REPORT_MIN_ROWS = 200;
+
+/** Per-slice figures of both models on the same rows, sorted by slice name. */
+export function compareSlices(e: GateEvaluation, policy: GatePolicy, hasChampion: boolean): SliceComparison[] {
+  const members = new Map<string, number[]>();
+  for (let row = 0; row < e.labels.length; row++) {
+    for (const name of e.slices[row]) {
+      let rows = members.get(name);
+      if (!rows) members.set(name, (rows = []));
+      if (rows[rows.length - 1] !== row) rows.push(row);
+    }
+  }
+  const names = [...members.keys()].filter((name) => members.get(name)!.length >= Math.min(SLICE_REPORT_MIN_ROWS, policy.slices.minRows));
+  names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return names.map((slice) => {
+    const rows = members.get(slice)!;
+    const labels = new Uint8Array(rows.length);
+    const cand = new Float64Array(rows.length);
+    const champ = new Float64Array(hasChampion ? rows.length : 0);
+    for (let i = 0; i < rows.length; i++) {
+      labels[i] = e.labels[rows[i]];
+      cand[i] = e.candidateScores[rows[i]];
+      if (hasChampion) champ[i] = e.championScores![rows[i]];
+    }
+    const c = metricSet(labels, cand, policy.alertBudget);
+    const gated = rows.length >= policy.slices.minRows && Number.isFinite(c.auc);
+    if (!hasChampion) {
+      return { slice, rows: c.rows, positives: c.positives, candidate: { auc: c.auc, recallAtBudget: c.recallAtBudget }, champion: null, deltaAuc: null, ci: null, gated };
+    }
+    const k = metricSet(labels, champ, policy.alertBudget);
+    const test = gated ? pairedAucDelong(labels, cand, champ) : null;
+    return {
+      slice,
+      rows: c.rows,
+      positives: c.positives,
+      candidate: { auc: c.auc, recallAtBudget: c.recallAtBudget },
+      champion: { auc: k.auc, recallAtBudget: k.recallAtBudget },
+      deltaAuc: c.auc - k.auc,
+      ci: test ? { lo: test.lo, hi: test.hi } : null,
+      gated,
+    };
+  });
 }
 
 export interface LatencySummary {
@@ -207,38 +255,24 @@ export function evaluateGate(input: GateInput): GateVerdict {
     });
   }
 
-  // Slices: the same rows split by hub, hour band and distance band.
-  const slicesOf = (row: number) => e.slices[row];
-  const reportRows = Math.min(200, policy.slices.minRows);
-  const candidateSlices = sliceMetrics(e.labels, e.candidateScores, slicesOf, { minRows: reportRows, budget });
-  const championSlices = hasChampion ? new Map(sliceMetrics(e.labels, e.championScores!, slicesOf, { minRows: reportRows, budget }).map((s) => [s.slice, s.metrics])) : null;
-  const slices: SliceComparison[] = candidateSlices.map(({ slice, metrics }) => {
-    const k = championSlices?.get(slice);
-    return {
-      slice,
-      rows: metrics.rows,
-      positives: metrics.positives,
-      candidate: { auc: metrics.auc, recallAtBudget: metrics.recallAtBudget },
-      champion: k ? { auc: k.auc, recallAtBudget: k.recallAtBudget } : null,
-      deltaAuc: k ? metrics.auc - k.auc : null,
-      gated: metrics.rows >= policy.slices.minRows && Number.isFinite(metrics.auc),
-    };
-  });
-  const sliceThreshold = `Δ AUC ≥ −${f4(policy.slices.aucTolerance)}`;
+  // Slices: the same rows split by hub, hour band and distance band; DeLong's paired test per slice.
+  const slices = compareSlices(e, policy, hasChampion);
+  const sliceThreshold = `upper 95% bound of Δ AUC ≥ −${f4(policy.slices.aucTolerance)} (DeLong)`;
+  const sliceDescription = 'No slice is significantly worse than the champion by more than the tolerance';
   if (!hasChampion) {
-    skip('slice.auc', 'slice', 'No slice loses more AUC than the tolerance against the champion', sliceThreshold, 'no champion yet: this is the first model');
+    skip('slice.auc', 'slice', sliceDescription, sliceThreshold, 'no champion yet: this is the first model');
   } else {
-    const gated = slices.filter((s) => s.gated && s.deltaAuc !== null && Number.isFinite(s.deltaAuc));
-    if (gated.length === 0) skip('slice.auc', 'slice', 'No slice loses more AUC than the tolerance against the champion', sliceThreshold, `no slice has ${policy.slices.minRows} rows`);
+    const gated = slices.filter((s) => s.gated && s.ci !== null && Number.isFinite(s.ci.hi));
+    if (gated.length === 0) skip('slice.auc', 'slice', sliceDescription, sliceThreshold, `no slice has ${policy.slices.minRows} rows`);
     for (const s of gated) {
       add({
         id: `slice.auc[${s.slice}]`,
         group: 'slice',
-        description: `AUC on ${s.slice} does not drop more than the tolerance`,
-        status: status(s.deltaAuc! >= -policy.slices.aucTolerance),
-        figure: s.deltaAuc,
+        description: `AUC on ${s.slice} is not significantly worse than the champion's`,
+        status: status(!(s.ci!.hi < -policy.slices.aucTolerance)),
+        figure: s.ci!.hi,
         threshold: sliceThreshold,
-        detail: `${f4(s.candidate.auc)} vs champion ${f4(s.champion!.auc)} on ${s.rows.toLocaleString('en-US')} rows`,
+        detail: `Δ ${signed(s.deltaAuc!)} (${f4(s.candidate.auc)} vs champion ${f4(s.champion!.auc)}), 95% CI [${signed(s.ci!.lo)}, ${signed(s.ci!.hi)}] on ${s.rows.toLocaleString('en-US')} rows`,
       });
     }
   }

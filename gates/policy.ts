@@ -23,7 +23,7 @@ export interface GatePolicy {
     hubs: number;
     /** Slices with fewer evaluation rows are reported but not gated. */
     minRows: number;
-    /** Fail a slice when candidate AUC − champion AUC < −aucTolerance. */
+    /** Fail a slice when the upper end of the 95% DeLong interval of its Δ AUC is below −aucTolerance. */
     aucTolerance: number;
   };
   /** ECE ceiling, and how much worse than the champion's ECE on the same rows it may be. */

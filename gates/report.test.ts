@@ -15,7 +15,7 @@ function check(id: string, status: GateCheck['status'], detail = 'measured somet
 
 function slice(i: number): SliceComparison {
   const auc = 0.6 + (i % 17) / 200;
-  return { slice: `origin=A${String(i).padStart(4, '0')}`, rows: 5000 + i, positives: 900, candidate: { auc, recallAtBudget: 0.38 }, champion: { auc: auc - 0.004, recallAtBudget: 0.37 }, deltaAuc: 0.004, gated: true };
+  return { slice: `origin=A${String(i).padStart(4, '0')}`, rows: 5000 + i, positives: 900, candidate: { auc, recallAtBudget: 0.38 }, champion: { auc: auc - 0.004, recallAtBudget: 0.37 }, deltaAuc: 0.004, ci: { lo: -0.006, hi: 0.014 }, gated: true };
 }
 
 function evidence(options: { slices?: number; checks?: GateCheck[]; verdict?: 'pass' | 'fail'; champion?: boolean } = {}): GateEvidence {
@@ -35,7 +35,7 @@ function evidence(options: { slices?: number; checks?: GateCheck[]; verdict?: 'p
     checks,
     metrics: { candidate: metricSet(0.68, 0.39), champion: withChampion ? metricSet(0.67, 0.38) : null },
     bootstrap: { auc: withChampion ? ci : null, recallAtBudget: withChampion ? { ...ci, metric: 'recallAtBudget' } : null },
-    slices: Array.from({ length: options.slices ?? 12 }, (_, i) => (withChampion ? slice(i) : { ...slice(i), champion: null, deltaAuc: null })),
+    slices: Array.from({ length: options.slices ?? 12 }, (_, i) => (withChampion ? slice(i) : { ...slice(i), champion: null, deltaAuc: null, ci: null })),
     latency: { calls: 2000, meanMs: 0.2, p50Ms: 0.18, p90Ms: 0.25, p99Ms: 0.41, maxMs: 1.2 },
     golden: { examples: 18, maxAbsDifference: 0 },
     data: { rows: 120_000, positives: 20_000, labelRate: 0.166, nullShare: 0, unseenAirportShare: 0.0001, unseenRouteShare: 0.004, trainRows: 1_500_000 },
@@ -58,7 +58,7 @@ describe('gate report', () => {
     expect(text).toContain('| AUC | 0.6800 | 0.6700 | +0.0100 [+0.0060, +0.0140] |');
     expect(text).toContain('```mermaid\nxychart-beta\n  title "AUC by slice (bars: candidate, line: champion)"');
     expect(text).toMatch(/ {2}y-axis "AUC" 0\.\d\d --> 0\.\d\d\n {2}bar \[0\.6000, /);
-    expect(text).toContain('| origin=A0003 | 5,003 | 900 | 0.6150 | 0.6110 | +0.0040 | 0.3800 | 0.3700 | yes |');
+    expect(text).toContain('| origin=A0003 | 5,003 | 900 | 0.6150 | 0.6110 | +0.0040 [−0.0060, +0.0140] | 0.3800 | 0.3700 | yes |');
     expect(text).not.toContain('not shown');
   });
 

@@ -95,12 +95,13 @@ function slicesTable(e: GateEvidence, limits: Limits): string[] {
   const failing = new Set(e.checks.filter((c) => c.group === 'slice' && c.status === 'fail').map((c) => c.id.slice('slice.auc['.length, -1)));
   const shown = slicesForTable(e.slices, limits.sliceRows, failing);
   const lines = [
-    `| Slice | Rows | Delayed | AUC candidate | AUC champion | Δ AUC | Recall@${Math.round(e.policy.values.alertBudget * 100)}% candidate | champion | Gated |`,
+    `| Slice | Rows | Delayed | AUC candidate | AUC champion | Δ AUC (95% CI) | Recall@${Math.round(e.policy.values.alertBudget * 100)}% candidate | champion | Gated |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const s of shown) {
     const mark = failing.has(s.slice) ? '❌' : s.gated ? 'yes' : `no (< ${int(e.policy.values.slices.minRows)} rows)`;
-    lines.push(`| ${cell(s.slice)} | ${int(s.rows)} | ${int(s.positives)} | ${f4(s.candidate.auc)} | ${f4(s.champion?.auc)} | ${signed(s.deltaAuc)} | ${f4(s.candidate.recallAtBudget)} | ${f4(s.champion?.recallAtBudget)} | ${mark} |`);
+    const ci = s.ci ? ` [${signed(s.ci.lo)}, ${signed(s.ci.hi)}]` : '';
+    lines.push(`| ${cell(s.slice)} | ${int(s.rows)} | ${int(s.positives)} | ${f4(s.candidate.auc)} | ${f4(s.champion?.auc)} | ${signed(s.deltaAuc)}${ci} | ${f4(s.candidate.recallAtBudget)} | ${f4(s.champion?.recallAtBudget)} | ${mark} |`);
   }
   if (shown.length < e.slices.length) lines.push('', `_${e.slices.length - shown.length} more slices not shown (failing and worst kept); see evidence.json._`);
   return lines;
