@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   const result = await promote({
     repoDir: values.repo,
     candidateDir: values.candidate,
+    // Without --branch the CLI commits on the current branch: the local flow.
     branch: values['branch-name'] ?? values.branch,
     run,
   });

@@ -81,7 +81,7 @@ describe('model lifecycle on real models', () => {
       'schema.champion',
     ]);
     expect(gate.report.length).toBeLessThan(65_536);
-    const result = await promote({ repoDir: repo.dir, candidateDir: candidates.first });
+    const result = await promote({ repoDir: repo.dir, candidateDir: candidates.first, branch: false });
     expect(result.previousVersion).toBeNull();
   });
 
@@ -99,7 +99,7 @@ describe('model lifecycle on real models', () => {
     expect(evidence.bootstrap.auc!.hi).toBeLessThan(0);
 
     const head = (await repo.git.revparse(['HEAD'])).trim();
-    await expect(promote({ repoDir: repo.dir, candidateDir: candidates.worse })).rejects.toThrow(/the gate verdict is "fail" \(\d+ failed checks\); only a passing candidate is promoted/);
+    await expect(promote({ repoDir: repo.dir, candidateDir: candidates.worse, branch: false })).rejects.toThrow(/the gate verdict is "fail" \(\d+ failed checks\); only a passing candidate is promoted/);
     expect((await repo.git.revparse(['HEAD'])).trim()).toBe(head);
     expect((await repo.git.status()).isClean()).toBe(true);
   });

@@ -7,7 +7,7 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DATA_FILE_LABEL, type FlightTable, isDelayed, loadFlights, rawFlightAt, selectWindow } from '../lib/data/flights.ts';
+import { DATA_FILE_LABEL, type FlightTable, isDelayed, isoFromMinutes, loadFlights, minutesFromIso, rawFlightAt, selectWindow } from '../lib/data/flights.ts';
 import { departureMinutes, hourOfDay, routeKey, toModelInputs } from '../lib/features/flight-features.ts';
 import type { FeatureSpec, ModelInputs, RawFlight } from '../lib/features/spec.ts';
 import { readManifest } from '../lib/manifest/store.ts';
@@ -157,7 +157,9 @@ export async function runGate(options: RunGateOptions): Promise<GateRun> {
   log(`candidate ${candidate.card.version}; champion ${champion ? champion.card.version : 'none (first model)'}`);
 
   const table = options.table ?? (await timed('loadDataMs', () => loadFlights({ log })));
-  const window = options.window ?? { start: candidate.card.data.evaluation.start, end: candidate.card.data.evaluation.end };
+  const given = options.window ?? candidate.card.data.evaluation;
+  // Canonical `YYYY-MM-DDTHH:MM` stamps, as the cards write them.
+  const window = { start: isoFromMinutes(minutesFromIso(given.start)), end: isoFromMinutes(minutesFromIso(given.end)) };
   const range = selectWindow(table, window.start, window.end);
 
   // Raw flights, exactly as the service would receive them, then the shared feature module.

@@ -32,7 +32,11 @@ export interface PromoteOptions {
   candidateDir: string;
   /** Default: `<candidateDir>/evidence.json`. When given it is written as the registry's evidence.json. */
   evidence?: PromotionEvidence;
-  /** `true`: create and commit on `promote/<version>` (the PR flow); a string names the branch. */
+  /**
+   * Default `true`: create `promote/<version>` and commit there (the pull-request flow: automation
+   * never commits to the current branch by accident). A string names the branch; `false` commits on
+   * the current branch (the local flow, `npm run promote` without --branch).
+   */
   branch?: boolean | string;
   /** The run that produced the candidate; default the card's `run`. */
   run?: { id?: string; url?: string };
@@ -154,8 +158,9 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   if (problems.length > 0) throw new Error(`refusing to promote ${card.version}:\n  - ${problems.join('\n  - ')}`);
 
   const originalBranch = await currentBranch(git);
-  if (originalBranch === null && !options.branch) throw new Error('refusing to promote: HEAD is detached; check out a branch or ask for a promotion branch');
-  const branchName = options.branch === true ? `promote/${card.version}` : typeof options.branch === 'string' ? options.branch : null;
+  const branchOption = options.branch ?? true;
+  if (originalBranch === null && branchOption === false) throw new Error('refusing to promote: HEAD is detached; check out a branch or ask for a promotion branch');
+  const branchName = branchOption === true ? `promote/${card.version}` : typeof branchOption === 'string' ? branchOption : null;
   if (branchName) {
     const exists = (await git.branchLocal()).all.includes(branchName);
     if (exists) throw new Error(`refusing to promote: branch ${branchName} already exists`);

@@ -41,9 +41,9 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
 
 async function promoteTwo() {
   const v1 = await writeCandidate(path.join(work.dir, 'v1'), { seed: 'one', asOf: '2001-04-01' });
-  const first = await promote({ repoDir: repo.dir, candidateDir: v1.dir, now: at('2001-04-01T08:00:00Z') });
+  const first = await promote({ repoDir: repo.dir, candidateDir: v1.dir, branch: false, now: at('2001-04-01T08:00:00Z') });
   const v2 = await writeCandidate(path.join(work.dir, 'v2'), { seed: 'two', asOf: '2001-05-01', champion: { version: v1.card.version, sha256: v1.card.artifact.sha256 } });
-  const second = await promote({ repoDir: repo.dir, candidateDir: v2.dir, now: at('2001-05-01T08:00:00Z'), run: { id: '77', url: 'https://github.com/acme/taxiway/actions/runs/77' } });
+  const second = await promote({ repoDir: repo.dir, candidateDir: v2.dir, branch: false, now: at('2001-05-01T08:00:00Z'), run: { id: '77', url: 'https://github.com/acme/taxiway/actions/runs/77' } });
   return { v1, v2, first, second };
 }
 
@@ -86,10 +86,10 @@ describe('promote', () => {
     expect((await repo.git.status()).isClean()).toBe(true);
   });
 
-  it('creates promote/<version> for the pull-request flow and leaves main alone', async () => {
+  it('by default creates promote/<version> for the pull-request flow and leaves main alone', async () => {
     const v1 = await writeCandidate(path.join(work.dir, 'v1'), { seed: 'one' });
     const mainBefore = (await repo.git.revparse(['main'])).trim();
-    const result = await promote({ repoDir: repo.dir, candidateDir: v1.dir, branch: true });
+    const result = await promote({ repoDir: repo.dir, candidateDir: v1.dir });
     expect(result.branch).toBe(`promote/${v1.card.version}`);
     expect((await repo.git.revparse(['main'])).trim()).toBe(mainBefore);
     expect((await repo.git.revparse(['--abbrev-ref', 'HEAD'])).trim()).toBe(`promote/${v1.card.version}`);
@@ -97,7 +97,7 @@ describe('promote', () => {
   });
 
   describe('refuses, writing nothing', () => {
-    async function expectRefusal(candidateDir: string, message: RegExp | string, options: { branch?: boolean } = {}) {
+    async function expectRefusal(candidateDir: string, message: RegExp | string, options: { branch?: boolean } = { branch: false }) {
       const before = await snapshot(repo.dir);
       const head = (await repo.git.revparse(['HEAD'])).trim();
       const branches = (await repo.git.branchLocal()).all;
@@ -142,9 +142,17 @@ describe('promote', () => {
       await expectRefusal(stale.dir, /the gate compared against champion x, but manifests\/production\.json now names none; re-run the gate/);
     });
 
+    it('when the commit itself fails midway (a rejecting pre-commit hook): files and branch are rolled back', async () => {
+      const v1 = await writeCandidate(path.join(work.dir, 'v1'), { seed: 'one' });
+      await writeFile(path.join(repo.dir, '.git/hooks/pre-commit'), '#!/bin/sh\necho "hook says no" >&2\nexit 1\n', { mode: 0o755 });
+      await expectRefusal(v1.dir, /hook says no/, { branch: true });
+      expect((await repo.git.revparse(['--abbrev-ref', 'HEAD'])).trim()).toBe('main');
+      expect((await repo.git.status()).isClean()).toBe(true);
+    });
+
     it('when the version is already registered', async () => {
       const v1 = await writeCandidate(path.join(work.dir, 'v1'), { seed: 'one' });
-      await promote({ repoDir: repo.dir, candidateDir: v1.dir });
+      await promote({ repoDir: repo.dir, candidateDir: v1.dir, branch: false });
       const again = await writeCandidate(path.join(work.dir, 'again'), { seed: 'one', champion: { version: v1.card.version, sha256: v1.card.artifact.sha256 } });
       await expectRefusal(again.dir, /is already the champion[^]*already exists in the registry; versions are immutable/);
     });
@@ -184,7 +192,7 @@ describe('rollback', () => {
     const { v2 } = await promoteTwo();
     const v3 = await writeCandidate(path.join(work.dir, 'v3'), { seed: 'three', asOf: '2001-05-08', champion: { version: v2.card.version, sha256: v2.card.artifact.sha256 } });
     const before = await readFile(path.join(repo.dir, MANIFEST_PATH));
-    const third = await promote({ repoDir: repo.dir, candidateDir: v3.dir, now: at('2001-05-08T08:00:00Z') });
+    const third = await promote({ repoDir: repo.dir, candidateDir: v3.dir, branch: false, now: at('2001-05-08T08:00:00Z') });
     expect(third.manifest.previous?.version).toBe(v2.card.version);
     await rollback({ repoDir: repo.dir, commit: third.commit.slice(0, 10) });
     expect(await readFile(path.join(repo.dir, MANIFEST_PATH))).toEqual(before);
