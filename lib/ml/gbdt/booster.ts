@@ -16,7 +16,8 @@ import { histogramLayout, recordLayout } from './histogram.ts';
 import type { GbdtModel, Tree } from './model.ts';
 import { baseScore, gradientScale, logLoss } from './objective.ts';
 import { CONTROL_SLOTS, ShardPool } from './pool.ts';
-import { SHARDS, type SharedTrainState, fillRecords, shardRegions } from './shard.ts';
+import { SHARDS, type SharedTrainState, fillRecords, scratchSize, shardRegions } from './shard.ts';
+import { compileKernels, sharedMemory } from './wasm.ts';
 import { type BinnedTree, TreeWorkspace, growTree } from './tree-learner.ts';
 
 export interface GbdtParams {
@@ -140,7 +141,11 @@ export async function trainGbdt(
   const maxLeaves = p.maxLeaves;
   const base = baseScore(train.labels);
   const rec = recordLayout(cols);
-  const records = new SharedArrayBuffer(rows * rec.bytes);
+  // Records from byte 0, then one histogram scratch area per thread (shard.ts).
+  const scratchAt = Math.ceil((rows * rec.bytes) / 64) * 64;
+  const scratchBytes = scratchSize(layout);
+  const memory = sharedMemory(scratchAt + participants * scratchBytes);
+  const records = memory.buffer;
   const state: SharedTrainState = {
     rows,
     cols,
@@ -150,13 +155,15 @@ export async function trainGbdt(
     scale: gradientScale(rows),
     withCounts,
     numBins: mapper.numBins,
+    memory,
+    module: compileKernels(layout, rec),
+    scratchAt,
+    scratchBytes,
     u8: new Uint8Array(records),
     i32: new Int32Array(records),
     f64: new Float64Array(records),
     regionStart: shardRegions(rows, SHARDS),
     segments: sharedArray(Int32Array, SHARDS * maxLeaves * 8),
-    partials: sharedArray(Float64Array, participants * layout.size * 8),
-    totals: sharedArray(Float64Array, SHARDS * 16),
     leafValues: sharedArray(Float64Array, maxLeaves * 8),
     virtual: sharedArray(Int32Array, maxLeaves * 12).fill(-1),
     control: sharedArray(Int32Array, CONTROL_SLOTS * 4),

@@ -113,3 +113,43 @@ describe('histograms', () => {
     });
   }
 });
+
+describe('WebAssembly kernels', () => {
+  it('are bit-identical to the JS kernels: start, histogram, partition', async () => {
+    const { compileKernels, instantiateKernels, sharedMemory } = await import('./wasm.ts');
+    for (const withCounts of [false, true]) {
+      const { m, rec, state, layout } = records(withCounts);
+      const bytes = m.rows * rec.bytes;
+      const histAt = Math.ceil(bytes / 64) * 64;
+      const sumsAt = histAt + layout.size * 8;
+      const memory = sharedMemory(sumsAt + 16);
+      const wasmU8 = new Uint8Array(memory.buffer);
+      wasmU8.set(state.u8.subarray(0, bytes));
+      const w = { u8: wasmU8, i32: new Int32Array(memory.buffer), f64: new Float64Array(memory.buffer) };
+      const wasmHist = new Float64Array(memory.buffer, histAt, layout.size);
+      const wasmSums = new Float64Array(memory.buffer, sumsAt, 2);
+      const k = kernels(layout, rec);
+      const wk = instantiateKernels(compileKernels(layout, rec), memory);
+      const scale = gradientScale(m.rows);
+      // start: JS fused kernel vs WASM gradients + histogram
+      const hist = new Float64Array(layout.size);
+      const sums = new Float64Array(2);
+      k.start(state.u8, state.i32, state.f64, 0, m.rows, 1, 2, -0.125, 0.375, scale, fastExp, hist, sums);
+      wk.start(0, m.rows, 1, 2, -0.125, 0.375, scale, histAt, sumsAt);
+      wk.histogram(0, m.rows, histAt);
+      expect(Array.from(w.u8.subarray(0, bytes))).toEqual(Array.from(state.u8.subarray(0, bytes)));
+      expect(Array.from(wasmHist)).toEqual(Array.from(hist));
+      expect(Array.from(wasmSums)).toEqual(Array.from(sums));
+      // partition with a histogram of either side
+      for (const side of [1, 2]) {
+        hist.fill(0);
+        wasmHist.fill(0);
+        const a = k.partition(state.u8, state.i32, 100, m.rows - 50, 3, 30 + side, side, hist);
+        const b = wk.partition(100, m.rows - 50, 3, 30 + side, side, histAt);
+        expect(b).toBe(a);
+        expect(Array.from(w.u8.subarray(0, bytes))).toEqual(Array.from(state.u8.subarray(0, bytes)));
+        expect(Array.from(wasmHist)).toEqual(Array.from(hist));
+      }
+    }
+  });
+});

@@ -53,15 +53,14 @@ export function claimWord(seq: number, piece: number): number {
   return ((seq & 0x7fffff) << 8) | piece;
 }
 
-/** Runs piece `piece` of the current job (params in the mailbox) on `shard`, into `out`. */
-export function runPiece(shard: ShardWorker, c: Int32Array, job: number, piece: number, out: Float64Array): void {
+/** Runs piece `piece` of the current job (params in the mailbox) on `shard`. */
+export function runPiece(shard: ShardWorker, c: Int32Array, job: number, piece: number): void {
   if (job === JOB.START_TREE) {
-    shard.startTree(piece, c[CTRL.APPLY_LEAVES], out);
+    shard.startTree(piece, c[CTRL.APPLY_LEAVES]);
   } else if (job === JOB.APPLY) {
     shard.applyTree(piece, c[CTRL.APPLY_LEAVES]);
   } else if (job === JOB.SPLIT) {
-    const side = c[CTRL.SIDE];
-    shard.split(piece, c[CTRL.LEAF], c[CTRL.NEW_LEAF], c[CTRL.FEATURE], c[CTRL.BIN], side, side !== 0 ? out : null);
+    shard.split(piece, c[CTRL.LEAF], c[CTRL.NEW_LEAF], c[CTRL.FEATURE], c[CTRL.BIN], c[CTRL.SIDE]);
   }
 }
 
@@ -75,7 +74,6 @@ export function claimPieces(
   seq: number,
   job: number,
   pieces: number,
-  out: Float64Array,
   before: (() => void) | null,
 ): number {
   let ran = 0;
@@ -86,7 +84,7 @@ export function claimPieces(
     if (Atomics.compareExchange(c, CTRL.CLAIM, w, w + 1) !== w) continue;
     if (ran === 0 && before) before();
     ran++;
-    runPiece(shard, c, job, piece, out);
+    runPiece(shard, c, job, piece);
     if (Atomics.add(c, CTRL.DONE, 1) + 1 === pieces) Atomics.notify(c, CTRL.DONE);
   }
 }
@@ -96,16 +94,20 @@ export class ShardPool implements RowEngine {
   readonly layout: HistogramLayout;
   private readonly local: ShardWorker;
   private readonly workers: Worker[] = [];
-  private readonly partials: Float64Array[] = [];
+  /** Every participant's scratch histogram and sums (shared memory). */
+  private readonly hists: Float64Array[] = [];
+  private readonly sums: Float64Array[] = [];
   private seq = 0;
   private closed = false;
 
   constructor(state: SharedTrainState, layout: HistogramLayout) {
     this.state = state;
     this.layout = layout;
-    this.local = new ShardWorker(state, layout);
+    this.local = new ShardWorker(state, layout, 0);
     for (let p = 0; p < state.participants; p++) {
-      this.partials.push(state.partials.subarray(p * layout.size, (p + 1) * layout.size));
+      const at = state.scratchAt + p * state.scratchBytes;
+      this.hists.push(new Float64Array(state.memory.buffer, at, layout.size));
+      this.sums.push(new Float64Array(state.memory.buffer, at + layout.size * 8, 2));
     }
   }
 
@@ -130,15 +132,15 @@ export class ShardPool implements RowEngine {
   /** Applies the previous tree (numLeaves > 0) and starts a new one; returns [sumG, sumH]. */
   startTree(applyLeaves: number, out: Float64Array): [number, number] {
     const st = this.state;
-    out.fill(0);
     st.control[CTRL.APPLY_LEAVES] = applyLeaves;
-    this.run(JOB.START_TREE, out, true);
+    const used = this.run(JOB.START_TREE, out, true);
     st.virtual.fill(-1);
     let g = 0;
     let h = 0;
-    for (let s = 0; s < st.shards; s++) {
-      g += st.totals[2 * s];
-      h += st.totals[2 * s + 1];
+    for (let p = 0; p < st.participants; p++) {
+      if (!used[p]) continue;
+      g += this.sums[p][0];
+      h += this.sums[p][1];
     }
     return [g, h];
   }
@@ -193,30 +195,36 @@ export class ShardPool implements RowEngine {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  /** Runs one job over all shards; with `parallel`, workers may claim pieces too. */
-  private run(job: number, out: Float64Array | null, parallel: boolean): void {
+  /**
+   * Runs one job over all shards (with `parallel`, workers may claim pieces too) and, when `out`
+   * is given, sums the histograms of the threads that took part into it. Returns which
+   * participants took part.
+   */
+  private run(job: number, out: Float64Array | null, parallel: boolean): boolean[] {
     const st = this.state;
     const c = st.control;
     const pieces = st.shards;
-    const target = out ?? this.partials[0];
+    const used = new Array<boolean>(st.participants).fill(false);
+    used[0] = true;
+    this.local.clear();
     if (this.workers.length === 0 || !parallel) {
-      c[CTRL.JOB] = job;
-      for (let piece = 0; piece < pieces; piece++) runPiece(this.local, c, job, piece, target);
-      return;
+      for (let piece = 0; piece < pieces; piece++) runPiece(this.local, c, job, piece);
+    } else {
+      const seq = ++this.seq;
+      Atomics.store(c, CTRL.JOB, job);
+      Atomics.store(c, CTRL.DONE, 0);
+      Atomics.store(c, CTRL.CLAIM, claimWord(seq, 0));
+      Atomics.store(c, CTRL.SEQ, seq);
+      Atomics.notify(c, CTRL.SEQ);
+      claimPieces(this.local, c, seq, job, pieces, null);
+      this.waitDone(pieces);
+      for (let p = 1; p < st.participants; p++) used[p] = Atomics.load(c, CTRL.USED + p) === seq;
     }
-    const seq = ++this.seq;
-    Atomics.store(c, CTRL.JOB, job);
-    Atomics.store(c, CTRL.DONE, 0);
-    Atomics.store(c, CTRL.CLAIM, claimWord(seq, 0));
-    Atomics.store(c, CTRL.SEQ, seq);
-    Atomics.notify(c, CTRL.SEQ);
-    claimPieces(this.local, c, seq, job, pieces, target, null);
-    this.waitDone(pieces);
     if (out !== null) {
-      for (let p = 1; p < st.participants; p++) {
-        if (Atomics.load(c, CTRL.USED + p) === seq) addHistogram(out, this.partials[p], this.layout.size);
-      }
+      out.set(this.hists[0]);
+      for (let p = 1; p < st.participants; p++) if (used[p]) addHistogram(out, this.hists[p], this.layout.size);
     }
+    return used;
   }
 
   private waitDone(pieces: number): void {

@@ -8,10 +8,11 @@
  *
  * Histogram sums are exact (objective.ts), so the trees never depend on which thread did which
  * shard or on the row order: a model trained with 1 thread is identical to one trained with 2.
+ * The loops themselves are WebAssembly (wasm.ts) over a shared WebAssembly.Memory.
  */
 import { type BinMapper, binRows } from './binning.ts';
-import { type HistogramLayout, type Kernels, type RecordLayout, kernels, recordLayout } from './histogram.ts';
-import { fastExp } from './objective.ts';
+import { type HistogramLayout, type RecordLayout, recordLayout } from './histogram.ts';
+import { type WasmKernels, type WasmMemory, type WasmModule, instantiateKernels } from './wasm.ts';
 
 /** Rows are dealt to shards in blocks of this many rows, round-robin. */
 export const SHARD_BLOCK = 4096;
@@ -22,7 +23,7 @@ export const SHARDS = 16;
 export interface SharedTrainState {
   rows: number;
   cols: number;
-  /** Threads taking part (main + workers); one partial histogram each. */
+  /** Threads taking part (main + workers); one histogram scratch area each. */
   participants: number;
   shards: number;
   maxLeaves: number;
@@ -30,18 +31,22 @@ export interface SharedTrainState {
   scale: number;
   withCounts: boolean;
   numBins: Int32Array;
-  /** The row records: three views of one buffer. */
+  /** Shared WebAssembly memory: the records from byte 0, then the scratch areas (wasm.ts). */
+  memory: WasmMemory;
+  /** The compiled kernels for this layout. */
+  module: WasmModule;
+  /** The records: three views of the memory. */
   u8: Uint8Array;
   i32: Int32Array;
   f64: Float64Array;
+  /** Byte address of participant 0's scratch; participant p's is at scratchAt + p * scratchBytes. */
+  scratchAt: number;
+  /** A scratch area: a histogram (layout.size doubles) then the gradient and hessian sums. */
+  scratchBytes: number;
   /** Shard s owns records [regionStart[s], regionStart[s + 1]). */
   regionStart: Int32Array;
   /** Per shard and leaf: begin, end record; at ((s * maxLeaves) + leaf) * 2. */
   segments: Int32Array;
-  /** Per participant a histogram (workers write theirs here; the main thread builds in place). */
-  partials: Float64Array;
-  /** Per shard: gradient and hessian sums (for the root). */
-  totals: Float64Array;
   /** Leaf values of the tree to apply to the scores, by leaf id. */
   leafValues: Float64Array;
   /**
@@ -54,6 +59,11 @@ export interface SharedTrainState {
   control: Int32Array;
   /** UTF-8 text of a worker's error (zero-terminated). */
   errorText: Uint8Array;
+}
+
+/** Bytes of one scratch area (64-byte aligned). */
+export function scratchSize(layout: HistogramLayout): number {
+  return Math.ceil((layout.size * 8 + 16) / 64) * 64;
 }
 
 /** Region bounds: shard s gets blocks s, s + S, s + 2S, … of the rows. */
@@ -97,19 +107,35 @@ export function fillRecords(
   }
 }
 
-/** The row work on shards (one instance per thread). */
+/** The row work on shards for one thread (participant), into that thread's scratch area. */
 export class ShardWorker {
   readonly state: SharedTrainState;
   readonly layout: HistogramLayout;
   readonly rec: RecordLayout;
-  private readonly k: Kernels;
-  private readonly sums = new Float64Array(2);
+  /** Byte address of this thread's histogram, and of its gradient/hessian sums. */
+  readonly histAt: number;
+  readonly sumsAt: number;
+  /** This thread's histogram and sums as views. */
+  readonly hist: Float64Array;
+  readonly sums: Float64Array;
+  private readonly k: WasmKernels;
 
-  constructor(state: SharedTrainState, layout: HistogramLayout) {
+  constructor(state: SharedTrainState, layout: HistogramLayout, participant: number) {
     this.state = state;
     this.layout = layout;
     this.rec = recordLayout(state.cols);
-    this.k = kernels(layout, this.rec);
+    this.k = instantiateKernels(state.module, state.memory);
+    this.histAt = state.scratchAt + participant * state.scratchBytes;
+    this.sumsAt = this.histAt + layout.size * 8;
+    const buffer = state.memory.buffer;
+    this.hist = new Float64Array(buffer, this.histAt, layout.size);
+    this.sums = new Float64Array(buffer, this.sumsAt, 2);
+  }
+
+  /** Zeroes this thread's histogram and sums (before its first piece of a job). */
+  clear(): void {
+    this.hist.fill(0);
+    this.sums.fill(0);
   }
 
   /** Adds a tree's leaf values (leaves 0..numLeaves-1, state.leafValues) to shard p's scores. */
@@ -131,18 +157,17 @@ export class ShardWorker {
   }
 
   /**
-   * Start of a tree for shard p: gradients, the whole shard as the root leaf, the shard's root
-   * histogram added into `out`, and its gradient/hessian sums into totals[2p], totals[2p + 1].
-   * (Here and below `p` is a shard index.)
+   * Start of a tree for shard p (here and below `p` is a shard index): applies the previous
+   * tree's leaves (applyLeaves > 0), computes gradients, makes the whole shard the root leaf and
+   * adds its root histogram and gradient/hessian sums to this thread's scratch.
    */
-  startTree(p: number, applyLeaves: number, out: Float64Array): void {
+  startTree(p: number, applyLeaves: number): void {
     const st = this.state;
     const { segments, virtual, leafValues, maxLeaves } = st;
     const begin = st.regionStart[p];
     const end = st.regionStart[p + 1];
-    this.sums.fill(0);
     if (applyLeaves === 0) {
-      this.k.start(st.u8, st.i32, st.f64, begin, end, 0, 255, 0, 0, st.scale, fastExp, out, this.sums);
+      this.k.start(begin, end, 0, 255, 0, 0, st.scale, this.histAt, this.sumsAt);
     } else {
       // One pass per leaf of the previous tree: its score update, gradients and root histogram.
       for (let leaf = 0; leaf < applyLeaves; leaf++) {
@@ -153,27 +178,26 @@ export class ShardWorker {
         const right = vf >= 0 ? leafValues[virtual[leaf * 3 + 2]] : left;
         const feature = vf >= 0 ? vf : 0;
         const bin = vf >= 0 ? virtual[leaf * 3 + 1] : 255;
-        this.k.start(st.u8, st.i32, st.f64, segments[s], segments[s + 1], feature, bin, left, right, st.scale, fastExp, out, this.sums);
+        this.k.start(segments[s], segments[s + 1], feature, bin, left, right, st.scale, this.histAt, this.sumsAt);
       }
     }
+    this.k.histogram(begin, end, this.histAt);
     const s = p * maxLeaves * 2;
     segments[s] = begin;
     segments[s + 1] = end;
-    st.totals[2 * p] = this.sums[0];
-    st.totals[2 * p + 1] = this.sums[1];
   }
 
   /**
    * Splits `leaf` of shard p: rows with bin(feature) <= bin stay in `leaf` (left), the others go to
-   * `newLeaf` (right). The histogram of the left (side 1) or right
-   * (side 2) part is added into `out` on the way; side 0 builds none. Returns the left row count.
+   * `newLeaf` (right). The histogram of the left (side 1) or right (side 2) part is added to this
+   * thread's scratch on the way; side 0 builds none. Returns the left row count.
    */
-  split(p: number, leaf: number, newLeaf: number, feature: number, bin: number, side: number, out: Float64Array | null): number {
+  split(p: number, leaf: number, newLeaf: number, feature: number, bin: number, side: number): number {
     const { segments, maxLeaves } = this.state;
     const s = (p * maxLeaves + leaf) * 2;
     const begin = segments[s];
     const end = segments[s + 1];
-    const w = this.k.partition(this.state.u8, this.state.i32, begin, end, feature, bin, out === null ? 0 : side, out);
+    const w = this.k.partition(begin, end, feature, bin, side, this.histAt);
     segments[s + 1] = w;
     const n = (p * maxLeaves + newLeaf) * 2;
     segments[n] = w;

@@ -1,6 +1,6 @@
 /**
  * A GBDT worker thread (pool.ts): waits on the shared mailbox and claims pieces (shards) of each
- * posted job, adding its histograms into its own partial.
+ * posted job, adding its histograms into its own scratch area.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { histogramLayout } from './histogram.ts';
@@ -9,8 +9,7 @@ import { type SharedTrainState, ShardWorker } from './shard.ts';
 
 const { state, participant: p } = workerData as { state: SharedTrainState; participant: number };
 const layout = histogramLayout(state.numBins, state.withCounts);
-const shard = new ShardWorker(state, layout);
-const partial = state.partials.subarray(p * layout.size, (p + 1) * layout.size);
+const shard = new ShardWorker(state, layout, p);
 const c = state.control;
 
 parentPort!.postMessage('ready');
@@ -28,8 +27,8 @@ for (;;) {
   if (job === JOB.QUIT) break;
   const mySeq = seq;
   try {
-    claimPieces(shard, c, mySeq, job, state.shards, partial, () => {
-      partial.fill(0);
+    claimPieces(shard, c, mySeq, job, state.shards, () => {
+      shard.clear();
       Atomics.store(c, CTRL.USED + p, mySeq);
     });
   } catch (error) {
