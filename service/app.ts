@@ -183,7 +183,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     }
   });
 
-  /** Content type, size and concurrency checks shared by the POST routes that read JSON. */
+  /** Content type and size checks, then the parsed body, for the POST routes that read JSON. */
   const readJson = async (c: Ctx): Promise<unknown> => {
     const type = header(c, 'content-type');
     if (!isJsonContentType(type)) {
@@ -314,7 +314,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const p = found.prediction;
     if (found.duplicate) {
       metrics.feedback.labels('duplicate').inc();
-      return fail(c, 409, [{ field: target.kind === 'request' ? 'requestId' : 'flight', problem: `already has an outcome: request ${p.requestId} row ${p.index} was reported before` }]);
+      return fail(c, 409, [{ field: target.kind === 'request' ? 'requestId' : 'flight', problem: `already has an outcome: ${p.requestId === null ? 'the latest prediction for this flight' : `request ${p.requestId} row ${p.index}`} was reported before` }]);
     }
     metrics.feedback.labels('matched').inc();
     quality.add(p.probability, request.delayMinutes, p.flagged);

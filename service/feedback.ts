@@ -1,127 +1,220 @@
 /**
  * Joining real outcomes to recent predictions, and online quality from the joined pairs.
  *
- * PredictionLog keeps the last `capacity` scored rows (oldest evicted first). Looking a prediction
- * up by flight needs an index keyed by flight; it is built lazily on the feedback path, so a
- * prediction costs one map insert, not one per row.
+ * PredictionLog keeps the last `capacity` scored rows in a ring of typed arrays — departure
+ * minutes, airport codes packed into integers, probability, model, a 64-bit hash of the request
+ * id — and finds requests through an open-addressing table over those arrays. Nothing per request
+ * stays on the JS heap: at thousands of requests per second, retained per-request objects (even
+ * just id strings in a Map) made garbage-collection pauses ten times longer. Looking a prediction up
+ * by flight needs an index keyed by flight; it is built lazily on the feedback path.
  */
-import { departureMinutes } from '../lib/features/flight-features.ts';
-import type { RawFlight } from '../lib/features/spec.ts';
 import { DELAY_THRESHOLD_MINUTES } from '../lib/data/flights.ts';
-
-interface LoggedRequest {
-  requestId: string;
-  version: string;
-  threshold: number;
-  flights: readonly RawFlight[];
-  probabilities: Float32Array;
-  /** Rows that already have an outcome (a second report for the same row is refused). */
-  answered: Uint8Array | null;
-}
+import type { RawFlight } from '../lib/features/spec.ts';
+import { localMinutes } from './validation.ts';
 
 export interface LoggedPrediction {
-  requestId: string;
+  /** The request id, when the lookup was by request id (ids are kept only as hashes). */
+  requestId: string | null;
   index: number;
   version: string;
   probability: number;
   flagged: boolean;
-  flight: RawFlight;
 }
 
 export type FeedbackLookup = { found: true; prediction: LoggedPrediction; duplicate: boolean } | { found: false };
 
+/** Three capital letters → 0 … 17575 (validation guarantees the shape). */
+export function airportCode(iata: string): number {
+  return ((iata.charCodeAt(0) - 65) * 26 + (iata.charCodeAt(1) - 65)) * 26 + (iata.charCodeAt(2) - 65);
+}
+
+function flightKeyOf(minutes: number, origin: number, destination: number): string {
+  return `${minutes}|${origin}|${destination}`;
+}
+
+/** Two independent 32-bit hashes of a string (FNV-1a and a multiply-xorshift), 64 bits together. */
+function hashPair(text: string, out: Uint32Array): void {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  out[0] = a >>> 0;
+  out[1] = (b ^ (b >>> 13)) >>> 0;
+}
+
+const EMPTY = -1;
+
 export class PredictionLog {
   readonly capacity: number;
-  /** Oldest first; `head` is the first live entry (compacted now and then). */
-  #queue: LoggedRequest[] = [];
-  #head = 0;
-  #rows = 0;
-  readonly #byRequest = new Map<string, LoggedRequest>();
-  readonly #byFlight = new Map<string, { entry: LoggedRequest; index: number }>();
-  /** Entries from #queue[#indexed] on are not in #byFlight yet. */
+  readonly #minutes: Float64Array;
+  readonly #origin: Uint16Array;
+  readonly #destination: Uint16Array;
+  readonly #probability: Float32Array;
+  readonly #model: Uint16Array;
+  readonly #answered: Uint8Array;
+  /** At a request's first row: its row count and id hash (0 elsewhere). */
+  readonly #rowsAt: Uint32Array;
+  readonly #idA: Uint32Array;
+  readonly #idB: Uint32Array;
+  /** Open addressing, linear probing: ring position of a request's first row, or EMPTY. */
+  readonly #table: Int32Array;
+  readonly #mask: number;
+  readonly #hash = new Uint32Array(2);
+  /** Index into #versions of the model that scored each row. */
+  readonly #versions: { version: string; threshold: number }[] = [];
+  /** Lazily built: flight key → row number (see #written) of its latest prediction. */
+  readonly #byFlight = new Map<string, number>();
+  /** Rows written so far (ring position = written % capacity). */
+  #written = 0;
+  /** Rows from this count on are not in #byFlight yet. */
   #indexed = 0;
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`prediction log capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
+    this.#minutes = new Float64Array(capacity);
+    this.#origin = new Uint16Array(capacity);
+    this.#destination = new Uint16Array(capacity);
+    this.#probability = new Float32Array(capacity);
+    this.#model = new Uint16Array(capacity);
+    this.#answered = new Uint8Array(capacity);
+    this.#rowsAt = new Uint32Array(capacity);
+    this.#idA = new Uint32Array(capacity);
+    this.#idB = new Uint32Array(capacity);
+    // At most `capacity` requests, so the table stays at most half full.
+    let size = 4;
+    while (size < capacity * 2) size *= 2;
+    this.#table = new Int32Array(size).fill(EMPTY);
+    this.#mask = size - 1;
   }
 
+  /** Rows currently kept. */
   get rows(): number {
-    return this.#rows;
+    return Math.min(this.#written, this.capacity);
   }
 
+  #versionIndex(version: string, threshold: number): number {
+    for (let i = this.#versions.length - 1; i >= 0; i--) {
+      const v = this.#versions[i];
+      if (v.version === version && v.threshold === threshold) return i;
+    }
+    this.#versions.push({ version, threshold });
+    return this.#versions.length - 1;
+  }
+
+  /** Table slot holding ring position `at`, or the empty slot where a new key with (a, b) goes. */
+  #slot(a: number, b: number): number {
+    let slot = a & this.#mask;
+    for (;;) {
+      const at = this.#table[slot];
+      if (at === EMPTY || (this.#idA[at] === a && this.#idB[at] === b)) return slot;
+      slot = (slot + 1) & this.#mask;
+    }
+  }
+
+  /** Removes the request starting at ring position `at` from the table (backward-shift deletion). */
+  #forget(at: number): void {
+    let i = this.#slot(this.#idA[at], this.#idB[at]);
+    if (this.#table[i] !== at) return;
+    const table = this.#table;
+    const mask = this.#mask;
+    table[i] = EMPTY;
+    for (let j = (i + 1) & mask; table[j] !== EMPTY; j = (j + 1) & mask) {
+      const home = this.#idA[table[j]] & mask;
+      // An entry may move back to i only if i lies cyclically between its home and j.
+      const stays = i <= j ? i < home && home <= j : i < home || home <= j;
+      if (stays) continue;
+      table[i] = table[j];
+      table[j] = EMPTY;
+      i = j;
+    }
+  }
+
+  /** Logs one request's rows (a request larger than the whole log is not kept). */
   record(requestId: string, version: string, threshold: number, flights: readonly RawFlight[], probabilities: Float32Array): void {
-    const entry: LoggedRequest = { requestId, version, threshold, flights, probabilities, answered: null };
-    this.#queue.push(entry);
-    this.#byRequest.set(requestId, entry);
-    this.#rows += flights.length;
-    while (this.#rows > this.capacity && this.#head < this.#queue.length) this.#evictOldest();
-    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#indexed = Math.max(0, this.#indexed - this.#head);
-      this.#head = 0;
-    }
-  }
-
-  #evictOldest(): void {
-    const entry = this.#queue[this.#head];
-    this.#queue[this.#head] = undefined as unknown as LoggedRequest;
-    this.#head++;
-    this.#rows -= entry.flights.length;
-    if (this.#byRequest.get(entry.requestId) === entry) this.#byRequest.delete(entry.requestId);
-    if (this.#indexed < this.#head) this.#indexed = this.#head;
-    else {
-      for (let i = 0; i < entry.flights.length; i++) {
-        const key = keyOf(entry.flights[i]);
-        if (this.#byFlight.get(key)?.entry === entry) this.#byFlight.delete(key);
+    const n = flights.length;
+    if (n === 0 || n > this.capacity) return;
+    const model = this.#versionIndex(version, threshold);
+    const start = this.#written % this.capacity;
+    for (let i = 0; i < n; i++) {
+      const at = (this.#written + i) % this.capacity;
+      // Overwriting the first row of an old request evicts that request.
+      if (this.#rowsAt[at] !== 0) {
+        this.#forget(at);
+        this.#rowsAt[at] = 0;
       }
+      const f = flights[i];
+      this.#minutes[at] = localMinutes(f.departure);
+      this.#origin[at] = airportCode(f.origin);
+      this.#destination[at] = airportCode(f.destination);
+      this.#probability[at] = probabilities[i];
+      this.#model[at] = model;
+      this.#answered[at] = 0;
     }
+    hashPair(requestId, this.#hash);
+    const a = this.#hash[0];
+    const b = this.#hash[1];
+    // A repeated id (only possible with client-chosen ids) now means the newer request.
+    const slot = this.#slot(a, b);
+    if (this.#table[slot] !== EMPTY) this.#forget(this.#table[slot]);
+    this.#idA[start] = a;
+    this.#idB[start] = b;
+    this.#rowsAt[start] = n;
+    this.#table[this.#slot(a, b)] = start;
+    this.#written += n;
   }
 
   /** Marks the row answered and returns it; `duplicate` when it already had an outcome. */
   claimByRequest(requestId: string, index: number): FeedbackLookup {
-    const entry = this.#byRequest.get(requestId);
-    if (!entry || index >= entry.flights.length) return { found: false };
-    return claim(entry, index);
+    hashPair(requestId, this.#hash);
+    const start = this.#table[this.#slot(this.#hash[0], this.#hash[1])];
+    if (start === EMPTY || index >= this.#rowsAt[start]) return { found: false };
+    return this.#claim(requestId, index, (start + index) % this.capacity);
   }
 
-  /** The latest prediction for this flight (departure, origin, destination). */
+  /** The latest prediction for this flight (departure, origin, destination) still in the log. */
   claimByFlight(departure: string, origin: string, destination: string): FeedbackLookup {
-    for (; this.#indexed < this.#queue.length; this.#indexed++) {
-      const entry = this.#queue[this.#indexed];
-      for (let i = 0; i < entry.flights.length; i++) this.#byFlight.set(keyOf(entry.flights[i]), { entry, index: i });
+    const cap = this.capacity;
+    // Keys of overwritten rows linger until looked up; rebuild before the index outgrows the log.
+    if (this.#byFlight.size > 2 * cap) {
+      this.#byFlight.clear();
+      this.#indexed = 0;
     }
-    const hit = this.#byFlight.get(flightKey(departure, origin, destination));
-    return hit ? claim(hit.entry, hit.index) : { found: false };
+    // Rows overwritten since the last lookup are gone; index only the ones still kept.
+    for (let w = Math.max(this.#indexed, this.#written - cap); w < this.#written; w++) {
+      const at = w % cap;
+      this.#byFlight.set(flightKeyOf(this.#minutes[at], this.#origin[at], this.#destination[at]), w);
+    }
+    this.#indexed = this.#written;
+    const key = flightKeyOf(localMinutes(departure), airportCode(origin), airportCode(destination));
+    const w = this.#byFlight.get(key);
+    if (w === undefined) return { found: false };
+    if (w < this.#written - cap) {
+      this.#byFlight.delete(key);
+      return { found: false };
+    }
+    // The request this row belongs to starts at the nearest first row at or before it that spans it;
+    // if that start was overwritten, the request is gone.
+    const at = w % cap;
+    for (let back = 0; back <= w && back < cap; back++) {
+      const first = (at - back + cap) % cap;
+      const rows = this.#rowsAt[first];
+      if (rows !== 0) return back < rows ? this.#claim(null, back, at) : { found: false };
+    }
+    return { found: false };
   }
-}
 
-function claim(entry: LoggedRequest, index: number): FeedbackLookup {
-  entry.answered ??= new Uint8Array(entry.flights.length);
-  const duplicate = entry.answered[index] === 1;
-  entry.answered[index] = 1;
-  const probability = entry.probabilities[index];
-  return {
-    found: true,
-    duplicate,
-    prediction: {
-      requestId: entry.requestId,
-      index,
-      version: entry.version,
-      probability,
-      flagged: probability >= entry.threshold,
-      flight: entry.flights[index],
-    },
-  };
-}
-
-/** Departure normalised to minutes, so `17:35` and `17:35:00` are the same flight. */
-export function flightKey(departure: string, origin: string, destination: string): string {
-  return `${departureMinutes(departure)}|${origin}|${destination}`;
-}
-
-function keyOf(flight: RawFlight): string {
-  return flightKey(flight.departure, flight.origin, flight.destination);
+  #claim(requestId: string | null, index: number, at: number): FeedbackLookup {
+    const duplicate = this.#answered[at] === 1;
+    this.#answered[at] = 1;
+    const { version, threshold } = this.#versions[this.#model[at]];
+    const probability = this.#probability[at];
+    return { found: true, duplicate, prediction: { requestId, index, version, probability, flagged: probability >= threshold } };
+  }
 }
 
 export interface QualitySnapshot {

@@ -15,7 +15,6 @@ import { toModelInputs } from '../lib/features/flight-features.ts';
 import type { ModelInputs } from '../lib/features/spec.ts';
 import { validateManifest } from '../lib/manifest/validate.ts';
 import type { ChallengerEntry, ManifestEntry, ProductionManifest } from '../lib/manifest/schema.ts';
-import { contractProblems, readModelSchema } from '../lib/onnx/runtime.ts';
 import type { ModelCard } from '../lib/registry/card.ts';
 import { sha256Hex } from '../lib/util/hash.ts';
 import type { Logger } from './logger.ts';
@@ -365,14 +364,8 @@ export class ModelManager {
     }
     const card = await this.#readCard(entry, revision);
 
-    let problems: string[];
-    try {
-      problems = contractProblems(readModelSchema(bytes));
-    } catch (error) {
-      throw new LoadError('corrupt_onnx', `champion ${entry.version}: ${(error as Error).message}`);
-    }
-    if (problems.length > 0) throw new LoadError('schema_mismatch', `champion ${entry.version}: inputs do not fit the feature contract: ${problems.join('; ')}`);
-
+    // The loader checks the inputs against the feature contract before creating a session; its
+    // message says which check failed (decoding the model here too would double a large allocation).
     let scorer: Scorer;
     try {
       scorer = await this.#loadScorer(bytes);

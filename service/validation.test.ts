@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { departureMinutes } from '../lib/features/flight-features.ts';
-import { isValidDeparture, LIMITS } from './validation.ts';
+import { isValidDeparture, LIMITS, localMinutes } from './validation.ts';
 
 /** What the service must accept: whatever the feature module parses, within the year range. */
 function reference(s: string): boolean {
@@ -24,11 +24,22 @@ const nearDeparture = fc
   )
   .map(([y, mo, d, h, mi, tail, sep, t]) => `${y}${sep}${mo}${sep}${d}${t}${h}:${mi}${tail}`);
 
-describe('isValidDeparture', () => {
+describe('isValidDeparture and localMinutes', () => {
+  it('give the feature module\'s minutes for every valid date-time in range', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1970-01-01T00:00Z'), max: new Date('2100-12-31T23:59Z'), noInvalidDate: true }), (d) => {
+        const s = d.toISOString().slice(0, 16);
+        expect(localMinutes(s)).toBe(departureMinutes(s));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
   it('accepts exactly what departureMinutes parses, within the year range', () => {
     fc.assert(
       fc.property(fc.oneof(nearDeparture, fc.string({ maxLength: 40 })), (s) => {
         expect(isValidDeparture(s)).toBe(reference(s));
+        if (reference(s)) expect(localMinutes(s)).toBe(departureMinutes(s));
       }),
       { numRuns: 20_000 },
     );
