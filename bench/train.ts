@@ -33,6 +33,9 @@ const { values: args } = parseArgs({
     baseline: { type: 'boolean', default: false },
     'skip-defaults': { type: 'boolean', default: false },
     'skip-xgboost': { type: 'boolean', default: false },
+    'skip-comparison': { type: 'boolean', default: false },
+    /** JSON object of GbdtParams overrides for the defaults section (for tuning the defaults). */
+    'defaults-override': { type: 'string' },
   },
 });
 const trees = Number(args.trees);
@@ -69,7 +72,7 @@ function writeMatrix(dir: string, name: string, m: Matrix, withLabels: boolean):
 
 async function main(): Promise<void> {
   console.log(`bench:train — trees ${trees}, depth ${depth}, learning rate ${lr}, threads ${threads} (cpus ${os.availableParallelism()})`);
-  const xgbVersion = args['skip-xgboost'] ? null : ensureXgboost();
+  const xgbVersion = args['skip-xgboost'] || args['skip-comparison'] ? null : ensureXgboost();
 
   let t = performance.now();
   const table = await loadFlights({ log: (line) => console.log(line) });
@@ -88,6 +91,48 @@ async function main(): Promise<void> {
   );
 
   // --- Section 1: same matrix, same settings. ---
+  if (!args['skip-comparison']) await comparison(train, test, xgbVersion);
+
+  if (args.baseline) {
+    t = performance.now();
+    const logistic = trainLogistic(train);
+    console.log(`logistic regression baseline: train ${seconds(performance.now() - t)}, May AUC ${auc(test.labels, predictLogistic(logistic, test)).toFixed(4)}`);
+  }
+
+  // --- Section 2: project defaults with early stopping. ---
+  if (!args['skip-defaults']) {
+    const overrides = args['defaults-override'] ? (JSON.parse(args['defaults-override']) as Partial<GbdtParams>) : {};
+    const params = { ...DEFAULT_GBDT_PARAMS, ...overrides, threads };
+    console.log(`\n== project defaults (DEFAULT_GBDT_PARAMS${args['defaults-override'] ? ' with overrides' : ''}, early stopping on Apr 24–30) ==`);
+    const { threads: _threads, ...shown } = params;
+    console.log(`params: ${JSON.stringify(shown)}`);
+    t = performance.now();
+    const split2 = buildSplit(table, {
+      train: selectWindow(table, '2001-01-01', '2001-04-24'),
+      validation: selectWindow(table, '2001-04-24', '2001-05-01'),
+      evaluation: [may, june],
+    });
+    console.log(`data: ${split2.train.rows.toLocaleString('en-US')} training rows (Jan 1 – Apr 23), ${split2.validation.rows.toLocaleString('en-US')} validation rows; built in ${seconds(performance.now() - t)}`);
+    t = performance.now();
+    const result = await trainGbdt(split2.train, split2.validation, params, {
+      onProgress: (p) => {
+        if ((p.iteration + 1) % 100 === 0) console.log(`  iteration ${p.iteration + 1}: valid log loss ${p.validLoss?.toFixed(5)}, ${seconds(p.elapsedMs)}`);
+      },
+    });
+    const ms = performance.now() - t;
+    const [mayM, juneM] = split2.evaluation;
+    const mayAuc = auc(mayM.labels, predictProba(result.model, mayM.values, mayM.cols));
+    const juneAuc = auc(juneM.labels, predictProba(result.model, juneM.values, juneM.cols));
+    console.log(
+      `defaults: ${result.model.trees.length} trees (best iteration ${result.bestIteration}, of ${result.history.length} trained), train ${seconds(ms)}, ` +
+        `May AUC ${mayAuc.toFixed(4)}, June AUC ${juneAuc.toFixed(4)}`,
+    );
+  }
+  console.log(`\npeak RSS of the bench process: ${gib(process.resourceUsage().maxRSS * 1024)}`);
+}
+
+async function comparison(train: Matrix, test: Matrix, xgbVersion: string | null): Promise<void> {
+  let t = performance.now();
   console.log('\n== comparison (same feature matrix; no early stopping) ==');
   const params: Partial<GbdtParams> = {
     trees,
@@ -145,40 +190,6 @@ async function main(): Promise<void> {
     }
   }
 
-  if (args.baseline) {
-    t = performance.now();
-    const logistic = trainLogistic(train);
-    console.log(`logistic regression baseline: train ${seconds(performance.now() - t)}, May AUC ${auc(test.labels, predictLogistic(logistic, test)).toFixed(4)}`);
-  }
-
-  // --- Section 2: project defaults with early stopping. ---
-  if (!args['skip-defaults']) {
-    console.log('\n== project defaults (DEFAULT_GBDT_PARAMS, early stopping on Apr 24–30) ==');
-    const { threads: _threads, ...shown } = DEFAULT_GBDT_PARAMS;
-    console.log(`params: ${JSON.stringify(shown)}`);
-    t = performance.now();
-    const split2 = buildSplit(table, {
-      train: selectWindow(table, '2001-01-01', '2001-04-24'),
-      validation: selectWindow(table, '2001-04-24', '2001-05-01'),
-      evaluation: [may, june],
-    });
-    console.log(`data: ${split2.train.rows.toLocaleString('en-US')} training rows (Jan 1 – Apr 23), ${split2.validation.rows.toLocaleString('en-US')} validation rows; built in ${seconds(performance.now() - t)}`);
-    t = performance.now();
-    const result = await trainGbdt(split2.train, split2.validation, { ...DEFAULT_GBDT_PARAMS, threads }, {
-      onProgress: (p) => {
-        if ((p.iteration + 1) % 100 === 0) console.log(`  iteration ${p.iteration + 1}: valid log loss ${p.validLoss?.toFixed(5)}, ${seconds(p.elapsedMs)}`);
-      },
-    });
-    const ms = performance.now() - t;
-    const [mayM, juneM] = split2.evaluation;
-    const mayAuc = auc(mayM.labels, predictProba(result.model, mayM.values, mayM.cols));
-    const juneAuc = auc(juneM.labels, predictProba(result.model, juneM.values, juneM.cols));
-    console.log(
-      `defaults: ${result.model.trees.length} trees (best iteration ${result.bestIteration}, of ${result.history.length} trained), train ${seconds(ms)}, ` +
-        `May AUC ${mayAuc.toFixed(4)}, June AUC ${juneAuc.toFixed(4)}`,
-    );
-  }
-  console.log(`\npeak RSS of the bench process: ${gib(process.resourceUsage().maxRSS * 1024)}`);
 }
 
 await main();

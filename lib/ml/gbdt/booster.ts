@@ -16,7 +16,7 @@ import { histogramLayout, recordLayout } from './histogram.ts';
 import type { GbdtModel, Tree } from './model.ts';
 import { baseScore, gradientScale, logLoss } from './objective.ts';
 import { CONTROL_SLOTS, ShardPool } from './pool.ts';
-import { SHARDS, type SharedTrainState, fillRecords, scratchSize, shardRegions } from './shard.ts';
+import { SHARDS, type SharedTrainState, binScratchSize, fillRecordsWasm, scratchSize, shardRegions } from './shard.ts';
 import { compileKernels, sharedMemory } from './wasm.ts';
 import { type BinnedTree, TreeWorkspace, growTree } from './tree-learner.ts';
 
@@ -144,7 +144,8 @@ export async function trainGbdt(
   // Records from byte 0, then one histogram scratch area per thread (shard.ts).
   const scratchAt = Math.ceil((rows * rec.bytes) / 64) * 64;
   const scratchBytes = scratchSize(layout);
-  const memory = sharedMemory(scratchAt + participants * scratchBytes);
+  // (The binning scratch reuses the histogram scratch areas: they are free until training starts.)
+  const memory = sharedMemory(scratchAt + Math.max(participants * scratchBytes, binScratchSize(cols)));
   const records = memory.buffer;
   const state: SharedTrainState = {
     rows,
@@ -169,7 +170,7 @@ export async function trainGbdt(
     control: sharedArray(Int32Array, CONTROL_SLOTS * 4),
     errorText: sharedArray(Uint8Array, 4096),
   };
-  fillRecords(state, train.values, train.labels, mapper, base);
+  fillRecordsWasm(state, train.values, train.labels, mapper, base, scratchAt);
   lap('binning', t);
 
   const validScores = validation ? new Float64Array(validation.rows).fill(base) : null;

@@ -153,3 +153,34 @@ describe('WebAssembly kernels', () => {
     }
   });
 });
+
+describe('WebAssembly binning', () => {
+  it('fills the same records as the JS binning', async () => {
+    const { compileKernels, sharedMemory } = await import('./wasm.ts');
+    const { binScratchSize, fillRecordsWasm, SHARDS } = await import('./shard.ts');
+    const m = xorData(20_000, 12);
+    const mapper = computeBinMapper(m, { maxBins: 200 });
+    const rec = recordLayout(m.cols);
+    const layout = histogramLayout(mapper.numBins, false);
+    const bytes = m.rows * rec.bytes;
+    const memory = sharedMemory(bytes + binScratchSize(m.cols));
+    const make = (buffer: SharedArrayBuffer) =>
+      ({
+        rows: m.rows,
+        cols: m.cols,
+        participants: 1,
+        shards: SHARDS,
+        regionStart: shardRegions(m.rows, SHARDS),
+        memory,
+        module: compileKernels(layout, rec),
+        u8: new Uint8Array(buffer),
+        i32: new Int32Array(buffer),
+        f64: new Float64Array(buffer),
+      }) as SharedTrainState;
+    const viaWasm = make(memory.buffer);
+    fillRecordsWasm(viaWasm, m.values, m.labels, mapper, 0.5, bytes);
+    const viaJs = make(new SharedArrayBuffer(memory.buffer.byteLength));
+    fillRecords(viaJs, m.values, m.labels, mapper, 0.5);
+    expect(Array.from(viaWasm.u8.subarray(0, bytes))).toEqual(Array.from(viaJs.u8.subarray(0, bytes)));
+  });
+});

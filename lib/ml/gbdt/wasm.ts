@@ -134,10 +134,12 @@ const OP = {
   i32Load: 0x28,
   i64Load: 0x29,
   f64Load: 0x2b,
+  f32Load: 0x2a,
   i32Load8u: 0x2d,
   i32Store: 0x36,
   i64Store: 0x37,
   f64Store: 0x39,
+  i32Store8: 0x3a,
   i32Eqz: 0x45,
   i32Eq: 0x46,
   i32GtS: 0x4a,
@@ -163,6 +165,7 @@ const OP = {
   i64TruncF64S: 0xb0,
   f64ConvertI32S: 0xb7,
   f64ConvertI32U: 0xb8,
+  f64PromoteF32: 0xbb,
   f64ReinterpretI64: 0xbf,
 } as const;
 
@@ -361,12 +364,51 @@ function startFn(rec: RecordLayout): Fn {
   return fn;
 }
 
+/**
+ * bin(src, count, dst, thresholds): bins `count` rows of row-major float32 values at byte address
+ * src into the records starting at record dst (bytes 0..cols-1 of each). thresholds: per feature
+ * 256 float64 thresholds padded with +Infinity (binning.ts paddedThresholds), 2048 bytes each.
+ * Same branch-free search as binning.ts binRows.
+ */
+function binFn(cols: number, rec: RecordLayout): Fn {
+  const fn = new Fn([I32, I32, I32, I32], []);
+  const [src, count, dst, thresholds] = [0, 1, 2, 3];
+  const i = fn.local(I32);
+  const at = fn.local(I32);
+  const out = fn.local(I32);
+  const t = fn.local(I32);
+  const p = fn.local(I32);
+  const x = fn.local(F64);
+  fn.get(src).set(at);
+  fn.get(dst).i32(rec.bytes).op(OP.i32Mul).set(out);
+  fn.op(OP.block, OP.void, OP.loop, OP.void);
+  fn.get(i).get(count).op(OP.i32GeS, OP.brIf, 1);
+  for (let f = 0; f < cols; f++) {
+    fn.get(at).mem(OP.f32Load, 2, f * 4).op(OP.f64PromoteF32).set(x);
+    fn.get(thresholds).i32(f * 2048).op(OP.i32Add).set(t);
+    fn.i32(0).set(p);
+    for (let step = 128; step >= 1; step >>= 1) {
+      // p += T[p + step - 1] <= x ? step : 0
+      fn.get(p).i32(step).i32(0);
+      fn.get(p).i32(3).op(OP.i32Shl).get(t).op(OP.i32Add).mem(OP.f64Load, 3, (step - 1) * 8).get(x).op(OP.f64Le);
+      fn.op(OP.select, OP.i32Add).set(p);
+    }
+    fn.get(out).get(p).mem(OP.i32Store8, 0, f);
+  }
+  fn.get(at).i32(cols * 4).op(OP.i32Add).set(at);
+  fn.get(out).i32(rec.bytes).op(OP.i32Add).set(out);
+  fn.get(i).i32(1).op(OP.i32Add).set(i);
+  fn.op(OP.br, 0, OP.end, OP.end);
+  return fn;
+}
+
 /** The compiled module for a layout (compile once, instantiate per thread with the memory). */
 export function compileKernels(layout: HistogramLayout, rec: RecordLayout): WasmModule {
   const bytes = moduleBytes([
     { name: 'histogram', fn: histogramFn(layout, rec) },
     { name: 'partition', fn: partitionFn(layout, rec) },
     { name: 'start', fn: startFn(rec) },
+    { name: 'bin', fn: binFn(layout.cols, rec) },
   ]);
   return new WA.Module(bytes);
 }
@@ -375,6 +417,7 @@ export interface WasmKernels {
   histogram(begin: number, end: number, hist: number): void;
   partition(begin: number, end: number, feature: number, bin: number, side: number, hist: number): number;
   start(begin: number, end: number, feature: number, bin: number, addLeft: number, addRight: number, scale: number, hist: number, sums: number): void;
+  bin(src: number, count: number, dst: number, thresholds: number): void;
 }
 
 export function instantiateKernels(module: WasmModule, memory: WasmMemory): WasmKernels {
