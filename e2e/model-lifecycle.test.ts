@@ -49,11 +49,12 @@ beforeAll(async () => {
   ]);
   repo = await tempRepo('taxiway-lifecycle-');
   // The committed gate policy, with fewer bootstrap resamples and latency calls to keep the suite
-  // fast; every threshold is the committed one.
+  // fast, and a p99 bound loose enough for a test that shares 2 cores with the rest of the suite
+  // (a descheduled call is a 10 ms spike); every other threshold is the committed one.
   await mkdir(path.join(repo.dir, 'gates'));
   const policy = JSON.parse(await readFile(path.join(ROOT, 'gates/policy.json'), 'utf8'));
   policy.nonRegression.iterations = 300;
-  policy.latency = { ...policy.latency, calls: 500, warmupCalls: 50 };
+  policy.latency = { ...policy.latency, calls: 500, warmupCalls: 50, maxP99Ms: 100 };
   await writeFile(path.join(repo.dir, 'gates/policy.json'), `${JSON.stringify(policy, null, 2)}\n`);
   await repo.git.add(['gates/policy.json']);
   await repo.git.commit('gate policy');
@@ -108,8 +109,8 @@ describe('model lifecycle on real models', () => {
     const before = await readFile(path.join(repo.dir, MANIFEST_PATH));
     const gate = await cli('gate.ts', ['--candidate', candidates.good, '--repo', repo.dir, '--quiet']);
     expect(gate.stderr).toBe('');
-    expect(gate.code).toBe(0);
     expect(gate.stdout).toMatch(/^gate PASS: \d+ passed, 0 failed, 0 skipped/);
+    expect(gate.code).toBe(0);
 
     const promoted = await cli('promote.ts', ['--candidate', candidates.good, '--repo', repo.dir]);
     expect(promoted.code).toBe(0);
