@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { simpleGit } from 'simple-git';
 import { loadFlights } from '../lib/data/flights.ts';
 import { readVersion } from '../lib/registry/registry.ts';
 import { retrainOptions } from '../lib/registry/reproduce.ts';
@@ -24,6 +25,16 @@ const USAGE = `usage: npm run verify:reproduce -- --version <version> [options]
 
 exit status: 0 the retrained artifact is byte-identical, 1 it differs, 2 it could not run
 `;
+
+/** '' when no code changed since `commit` (registry and manifest commits do not count), else a note. */
+async function codeChangedSince(repo: string, commit: string): Promise<string> {
+  try {
+    const files = (await simpleGit(repo).raw(['diff', '--name-only', commit, 'HEAD', '--', '.', ':!models', ':!manifests'])).trim();
+    return files === '' ? '' : `${files.split('\n').length} files changed since (${files.split('\n').slice(0, 3).join(', ')}…)`;
+  } catch {
+    return 'that commit is not in this repository';
+  }
+}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -48,7 +59,8 @@ async function main(): Promise<number> {
   const options = retrainOptions(card);
   const code = await codeVersion(values.repo);
   process.stderr.write(`retraining ${card.version}: asOf ${options.asOf}, train window ${card.data.train.start} → ${card.data.train.end}, seed ${card.seed}\n`);
-  if (code.commit !== card.code.commit) process.stderr.write(`note: the card was trained at commit ${card.code.commit}${card.code.dirty ? ' (dirty)' : ''}; the code is now ${code.commit}\n`);
+  const changed = await codeChangedSince(values.repo, card.code.commit);
+  if (changed !== '') process.stderr.write(`note: the card was trained at commit ${card.code.commit}${card.code.dirty ? ' (with uncommitted changes)' : ''}; ${changed}\n`);
   const outDir = values.keep ?? (await mkdtemp(path.join(tmpdir(), 'taxiway-reproduce-')));
   try {
     const started = performance.now();
@@ -63,7 +75,7 @@ async function main(): Promise<number> {
         `NOT reproduced ${card.version}:`,
         `  committed  sha256 ${card.artifact.sha256} (${card.artifact.bytes} bytes, ${card.trees} trees)`,
         `  retrained  sha256 ${again.artifact.sha256} (${again.artifact.bytes} bytes, ${again.trees} trees)`,
-        code.commit !== card.code.commit ? `  the training code changed since ${card.code.commit.slice(0, 12)}; check out that commit to reproduce exactly` : '',
+        changed !== '' || code.dirty ? `  the code differs from ${card.code.commit.slice(0, 12)}; check out that commit (clean) to reproduce exactly` : '',
       ]
         .filter(Boolean)
         .join('\n') + '\n',
