@@ -104,6 +104,13 @@ export function fixtureModels(root = process.cwd()): Promise<{ a: FixtureModel; 
         }
         await rm(dir, { recursive: true, force: true });
         await rename(partial, dir);
+        // Fixtures of older code are dead weight; drop finished ones older than an hour.
+        for (const name of await readdir(base)) {
+          const other = path.join(base, name);
+          if (other === dir || name.includes('.')) continue;
+          const age = await stat(other).then((st) => Date.now() - st.mtimeMs, () => 0);
+          if (age > 3_600_000) await rm(other, { recursive: true, force: true });
+        }
       });
     }
     return { a: await readFixture(path.join(dir, 'a')), b: await readFixture(path.join(dir, 'b')) };
