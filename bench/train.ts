@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { loadFlights, selectWindow } from '../lib/data/flights.ts';
 import { auc } from '../lib/metrics/classification.ts';
 import { DEFAULT_GBDT_PARAMS, type GbdtParams, defaultThreads, trainGbdt } from '../lib/ml/gbdt/booster.ts';
-import { predictProba } from '../lib/ml/gbdt/model.ts';
+import { predictProbaMatrix } from '../lib/ml/gbdt/model.ts';
 import { predictLogistic, trainLogistic } from '../lib/ml/logistic.ts';
 import type { Matrix } from '../lib/ml/matrix.ts';
 import { buildSplit } from '../lib/training/dataset.ts';
@@ -121,8 +121,8 @@ async function main(): Promise<void> {
     });
     const ms = performance.now() - t;
     const [mayM, juneM] = split2.evaluation;
-    const mayAuc = auc(mayM.labels, predictProba(result.model, mayM.values, mayM.cols));
-    const juneAuc = auc(juneM.labels, predictProba(result.model, juneM.values, juneM.cols));
+    const mayAuc = auc(mayM.labels, predictProbaMatrix(result.model, mayM.values, mayM.cols));
+    const juneAuc = auc(juneM.labels, predictProbaMatrix(result.model, juneM.values, juneM.cols));
     console.log(
       `defaults: ${result.model.trees.length} trees (best iteration ${result.bestIteration}, of ${result.history.length} trained), train ${seconds(ms)}, ` +
         `May AUC ${mayAuc.toFixed(4)}, June AUC ${juneAuc.toFixed(4)}`,
@@ -151,7 +151,7 @@ async function comparison(train: Matrix, test: Matrix, xgbVersion: string | null
   const ours = await trainGbdt(train, null, params);
   const oursMs = performance.now() - t;
   const oursRss = process.resourceUsage().maxRSS * 1024;
-  const oursAuc = auc(test.labels, predictProba(ours.model, test.values, test.cols));
+  const oursAuc = auc(test.labels, predictProbaMatrix(ours.model, test.values, test.cols));
   const timingText = Object.entries(ours.timings)
     .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`)
     .join(', ');

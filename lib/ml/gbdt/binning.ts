@@ -81,17 +81,17 @@ export function featureThresholds(sample: Float32Array, maxBins: number): Float6
   if (n === 0) return new Float64Array(0);
   if (Number.isNaN(sorted[n - 1])) throw new Error('binning: NaN values are not supported');
   // Distinct values and their counts (-0 and +0 are one value).
-  const distinct: number[] = [];
-  const counts: number[] = [];
+  const distinct = new Float64Array(n);
+  const counts = new Float64Array(n);
+  let d = 0;
   for (let i = 0; i < n; i++) {
     const v = sorted[i];
-    if (distinct.length > 0 && distinct[distinct.length - 1] === v) counts[counts.length - 1]++;
+    if (d > 0 && distinct[d - 1] === v) counts[d - 1]++;
     else {
-      distinct.push(v);
-      counts.push(1);
+      distinct[d] = v;
+      counts[d++] = 1;
     }
   }
-  const d = distinct.length;
   const out: number[] = [];
   if (d <= maxBins) {
     for (let i = 0; i + 1 < d; i++) out.push(thresholdBetween(distinct[i], distinct[i + 1]));

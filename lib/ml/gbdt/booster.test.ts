@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { predictLogistic, trainLogistic } from '../logistic.ts';
 import type { Matrix } from '../matrix.ts';
 import { trainGbdt } from './booster.ts';
-import { type GbdtModel, type Tree, predictProba, predictRawRow } from './model.ts';
+import { type GbdtModel, type Tree, predictProba, predictProbaMatrix, predictRawMatrix, predictRawRow } from './model.ts';
 import { logLoss } from './objective.ts';
 import { rankAuc, synthetic, xorData } from './test-data.ts';
 
@@ -94,6 +94,11 @@ describe('trainGbdt', () => {
     expect(result.model.trees).toHaveLength(25);
     // Internal validation scores (binned traversal, summed in tree order) give this loss.
     expect(logLoss(valid.labels, rawScores(result.model, valid))).toBe(result.history[24].validLoss);
+    // The fast matrix predictor gives the same numbers.
+    expect(Array.from(predictRawMatrix(result.model, valid.values, valid.cols))).toEqual(Array.from(rawScores(result.model, valid)));
+    expect(Array.from(predictProbaMatrix(result.model, valid.values, valid.cols))).toEqual(
+      Array.from(predictProba(result.model, valid.values, valid.cols)),
+    );
     // And the training scores kept by the shards.
     let trainLoss: number | undefined;
     await trainGbdt(train, null, { trees: 25, maxLeaves: 31, threads: 1 }, { onProgress: (p) => (trainLoss = p.trainLoss ?? trainLoss) });

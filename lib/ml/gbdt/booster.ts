@@ -48,12 +48,12 @@ export interface GbdtParams {
 }
 
 export const DEFAULT_GBDT_PARAMS: GbdtParams = {
-  trees: 1000,
-  learningRate: 0.1,
+  trees: 400,
+  learningRate: 0.2,
   maxDepth: 12,
   maxLeaves: 255,
-  minChildWeight: 1,
-  minDataInLeaf: 100,
+  minChildWeight: 10,
+  minDataInLeaf: 0,
   lambda: 1,
   minGainToSplit: 0,
   maxBins: 255,

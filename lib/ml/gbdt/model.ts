@@ -48,3 +48,38 @@ export function predictProba(model: GbdtModel, values: Float32Array, cols: numbe
   }
   return out;
 }
+
+/**
+ * Raw scores of every row of a row-major float32 matrix: the same numbers as predictRawRow
+ * (each row's leaf values are added in tree order), computed tree by tree over typed arrays,
+ * which is much faster for large matrices.
+ */
+export function predictRawMatrix(model: GbdtModel, values: Float32Array, cols: number): Float64Array {
+  const rows = values.length / cols;
+  const out = new Float64Array(rows).fill(model.baseScore);
+  for (const tree of model.trees) {
+    const feature = Int32Array.from(tree.feature);
+    const threshold = Float64Array.from(tree.threshold);
+    const left = Int32Array.from(tree.left);
+    const right = Int32Array.from(tree.right);
+    const value = Float64Array.from(tree.value);
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      let node = 0;
+      let f = feature[0];
+      while (f >= 0) {
+        node = values[base + f] < threshold[node] ? left[node] : right[node];
+        f = feature[node];
+      }
+      out[r] += value[node];
+    }
+  }
+  return out;
+}
+
+/** Probabilities for a row-major float32 matrix; equal to predictProba, faster on many rows. */
+export function predictProbaMatrix(model: GbdtModel, values: Float32Array, cols: number): Float64Array {
+  const out = predictRawMatrix(model, values, cols);
+  for (let r = 0; r < out.length; r++) out[r] = sigmoid(out[r]);
+  return out;
+}

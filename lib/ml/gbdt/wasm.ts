@@ -29,6 +29,15 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 const I32 = 0x7f;
 const I64 = 0x7e;
 const F64 = 0x7c;
+const V128 = 0x7b;
+/** SIMD instructions: prefix 0xfd, then the opcode as LEB128. */
+const SIMD = {
+  load: [0xfd, 0x00],
+  store: [0xfd, 0x0b],
+  load64Zero: [0xfd, 0x5d],
+  f64x2Add: [0xfd, 0xf0, 0x01],
+  f64x2ConvertLowI32x4S: [0xfd, 0xfe, 0x01],
+} as const;
 
 function uleb(n: number): number[] {
   const out: number[] = [];
@@ -186,11 +195,23 @@ function moduleBytes(fns: { name: string; fn: Fn }[]): Uint8Array {
 
 // --- the kernels ----------------------------------------------------------------------------
 
+/** Locals of a record's gradient/hessian: scalars (for counts layouts) and a SIMD pair. */
+interface Gradients {
+  g: number;
+  h: number;
+  gh: number;
+}
+
+function gradientLocals(fn: Fn): Gradients {
+  return { g: fn.local(F64), h: fn.local(F64), gh: fn.local(V128) };
+}
+
 /**
  * Emits: add the record at byte address `addr` (local) to the histogram at `hist` (local), with
- * its gradient/hessian in f64 locals g, h.
+ * its gradient/hessian loaded by emitLoadGradients. Without counts one bin is a (g, h) pair of
+ * float64 and is updated with one SIMD add (lane-wise IEEE, the same sums as scalar adds).
  */
-function emitAccumulate(fn: Fn, layout: HistogramLayout, addr: number, hist: number, g: number, h: number, o: number): void {
+function emitAccumulate(fn: Fn, layout: HistogramLayout, addr: number, hist: number, v: Gradients, o: number): void {
   const bytesPerBin = layout.stride * 8;
   for (let f = 0; f < layout.cols; f++) {
     if (layout.numBins[f] <= 1) continue;
@@ -198,15 +219,24 @@ function emitAccumulate(fn: Fn, layout: HistogramLayout, addr: number, hist: num
     fn.get(addr).mem(OP.i32Load8u, 0, f);
     if (layout.offsets[f] !== 0) fn.i32(layout.offsets[f]).op(OP.i32Add);
     fn.i32(bytesPerBin).op(OP.i32Mul).get(hist).op(OP.i32Add).set(o);
-    fn.get(o).get(o).mem(OP.f64Load, 3, 0).get(g).op(OP.f64Add).mem(OP.f64Store, 3, 0);
-    fn.get(o).get(o).mem(OP.f64Load, 3, 8).get(h).op(OP.f64Add).mem(OP.f64Store, 3, 8);
-    if (layout.stride === 3) fn.get(o).get(o).mem(OP.f64Load, 3, 16).f64(1).op(OP.f64Add).mem(OP.f64Store, 3, 16);
+    if (layout.stride === 2) {
+      fn.get(o).get(o).op(...SIMD.load, 4, 0).get(v.gh).op(...SIMD.f64x2Add).op(...SIMD.store, 4, 0);
+    } else {
+      fn.get(o).get(o).mem(OP.f64Load, 3, 0).get(v.g).op(OP.f64Add).mem(OP.f64Store, 3, 0);
+      fn.get(o).get(o).mem(OP.f64Load, 3, 8).get(v.h).op(OP.f64Add).mem(OP.f64Store, 3, 8);
+      fn.get(o).get(o).mem(OP.f64Load, 3, 16).f64(1).op(OP.f64Add).mem(OP.f64Store, 3, 16);
+    }
   }
 }
 
-function emitLoadGradients(fn: Fn, rec: RecordLayout, addr: number, g: number, h: number): void {
-  fn.get(addr).mem(OP.i32Load, 2, rec.gWord * 4).op(OP.f64ConvertI32S).set(g);
-  fn.get(addr).mem(OP.i32Load, 2, rec.gWord * 4 + 4).op(OP.f64ConvertI32S).set(h);
+function emitLoadGradients(fn: Fn, layout: HistogramLayout, rec: RecordLayout, addr: number, v: Gradients): void {
+  if (layout.stride === 2) {
+    // (g, h) int32 pair → f64x2
+    fn.get(addr).op(...SIMD.load64Zero, 3, ...uleb(rec.gWord * 4)).op(...SIMD.f64x2ConvertLowI32x4S).set(v.gh);
+  } else {
+    fn.get(addr).mem(OP.i32Load, 2, rec.gWord * 4).op(OP.f64ConvertI32S).set(v.g);
+    fn.get(addr).mem(OP.i32Load, 2, rec.gWord * 4 + 4).op(OP.f64ConvertI32S).set(v.h);
+  }
 }
 
 /** histogram(begin, end, hist): add records [begin, end) to the histogram at byte address hist. */
@@ -216,14 +246,13 @@ function histogramFn(layout: HistogramLayout, rec: RecordLayout): Fn {
   const addr = fn.local(I32);
   const stop = fn.local(I32);
   const o = fn.local(I32);
-  const g = fn.local(F64);
-  const h = fn.local(F64);
+  const v = gradientLocals(fn);
   fn.get(begin).i32(rec.bytes).op(OP.i32Mul).set(addr);
   fn.get(end).i32(rec.bytes).op(OP.i32Mul).set(stop);
   fn.op(OP.block, OP.void, OP.loop, OP.void);
   fn.get(addr).get(stop).op(OP.i32GeS, OP.brIf, 1);
-  emitLoadGradients(fn, rec, addr, g, h);
-  emitAccumulate(fn, layout, addr, hist, g, h, o);
+  emitLoadGradients(fn, layout, rec, addr, v);
+  emitAccumulate(fn, layout, addr, hist, v, o);
   fn.get(addr).i32(rec.bytes).op(OP.i32Add).set(addr);
   fn.op(OP.br, 0, OP.end, OP.end);
   return fn;
@@ -239,13 +268,13 @@ function partitionFn(layout: HistogramLayout, rec: RecordLayout): Fn {
   const aj = fn.local(I32);
   const o = fn.local(I32);
   const t = fn.local(I64);
-  const g = fn.local(F64);
-  const h = fn.local(F64);
+  const tv = fn.local(V128);
+  const v = gradientLocals(fn);
   const B = rec.bytes;
   const accumulateIf = (wanted: number, addr: number) => {
     fn.get(side).i32(wanted).op(OP.i32Eq, OP.if, OP.void);
-    emitLoadGradients(fn, rec, addr, g, h);
-    emitAccumulate(fn, layout, addr, hist, g, h, o);
+    emitLoadGradients(fn, layout, rec, addr, v);
+    emitAccumulate(fn, layout, addr, hist, v, o);
     fn.op(OP.end);
   };
   fn.get(begin).set(i);
@@ -270,10 +299,16 @@ function partitionFn(layout: HistogramLayout, rec: RecordLayout): Fn {
   // swap records i and j (8 bytes at a time)
   fn.get(i).i32(B).op(OP.i32Mul).set(ai);
   fn.get(j).i32(B).op(OP.i32Mul).set(aj);
-  for (let k = 0; k < B; k += 8) {
-    fn.get(ai).mem(OP.i64Load, 3, k).set(t);
-    fn.get(ai).get(aj).mem(OP.i64Load, 3, k).mem(OP.i64Store, 3, k);
-    fn.get(aj).get(t).mem(OP.i64Store, 3, k);
+  for (let k = 0; k < B; k += 16) {
+    if (k + 16 <= B) {
+      fn.get(ai).op(...SIMD.load, 3, ...uleb(k)).set(tv);
+      fn.get(ai).get(aj).op(...SIMD.load, 3, ...uleb(k)).op(...SIMD.store, 3, ...uleb(k));
+      fn.get(aj).get(tv).op(...SIMD.store, 3, ...uleb(k));
+    } else {
+      fn.get(ai).mem(OP.i64Load, 3, k).set(t);
+      fn.get(ai).get(aj).mem(OP.i64Load, 3, k).mem(OP.i64Store, 3, k);
+      fn.get(aj).get(t).mem(OP.i64Store, 3, k);
+    }
   }
   accumulateIf(1, ai);
   accumulateIf(2, aj);
