@@ -4,6 +4,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtureRepo, type FixtureRepo } from '../service/testing/fixtures.ts';
 import { json } from '../service/testing/fakes.ts';
@@ -92,6 +94,51 @@ describe('service/server.ts as a process', () => {
     expect(server.logs.find((l) => l.event === 'draining')).toMatchObject({ reason: 'SIGTERM' });
     expect(server.logs.find((l) => l.event === 'stopped')).toMatchObject({ drained: true, abandoned: 0 });
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+  });
+
+  it('stays up under malformed HTTP: random bodies, broken JSON, lying and oversized lengths, raw garbage', async () => {
+    const server = await start({ MAX_BODY_BYTES: '4096', LOG_REQUESTS: 'false' });
+    const statuses = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.json(), fc.string(), fc.jsonValue().map((v) => JSON.stringify({ flights: [v, flight] })), fc.constant(JSON.stringify(flight))),
+        fc.constantFrom('application/json', 'application/json', 'text/plain', 'application/json; charset=latin1'),
+        async (body, type) => {
+          const res = await fetch(`${server.url}/v1/predict`, { method: 'POST', headers: { 'content-type': type }, body });
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          expect(res.status).toBeLessThan(500);
+          await res.arrayBuffer();
+        },
+      ),
+      { numRuns: 400 },
+    );
+    const raw = (payload: string) =>
+      new Promise<string>((resolve) => {
+        const socket = net.connect(server.port, '127.0.0.1', () => socket.end(payload));
+        let answer = '';
+        socket.on('data', (d) => (answer += d.toString('latin1')));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', () => resolve(answer));
+        socket.setTimeout(3000, () => socket.destroy());
+      });
+    const big = 'x'.repeat(10_000);
+    const answers = await Promise.all([
+      raw('\x00\x01\x02 not http at all\r\n\r\n'),
+      raw(`POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 99999999\r\n\r\n{}`),
+      raw(`POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2710\r\n${big}\r\n0\r\n\r\n`),
+      raw(`POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"departure":`),
+      raw('GET /healthz HTTP/1.1\r\nHost: x\r\n' + 'X-Junk: y\r\n'.repeat(5000) + '\r\n'),
+    ]);
+    expect(answers[0]).toMatch(/^HTTP\/1\.1 400/);
+    expect(answers[1]).toMatch(/^HTTP\/1\.1 413/);
+    expect(answers[2]).toMatch(/^HTTP\/1\.1 413/);
+    expect(answers[4]).toMatch(/^HTTP\/1\.1 431/);
+    expect(server.child.exitCode).toBeNull();
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    const ok = await fetch(`${server.url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(flight) });
+    expect(ok.status).toBe(200);
+    expect(statuses.get(200)).toBeGreaterThan(0);
+    expect([...statuses.keys()].every((s) => s < 500)).toBe(true);
   });
 
   it('refuses to start with a bad setting and names the variable', () => {
