@@ -2,7 +2,7 @@
  * `npm run bench:gate [-- --candidate <dir> --champion <dir> --repeat N]`
  *
  * Times the whole gate (scoring both models with ONNX Runtime, 2,000 single-row latency calls,
- * golden outputs, data checks, two 1,000-resample paired bootstraps, slices, report) on the
+ * golden outputs, data checks, two 1,000-resample paired bootstraps, DeLong per slice, report) on the
  * candidate's evaluation week (~120k flights) and on longer windows after it (~470k and ~520k
  * flights, unseen by both models). Without --candidate/--champion it uses models trained with
  * the default parameters (asOf 2001-04-01 as champion, 2001-05-01 as candidate), cached in
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
         const t = e.timings;
         const s = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(1);
         rows.push(
-          `| ${w.name} | ${e.evaluation.rows.toLocaleString('en-US')} | **${s(t.totalMs)}** | ${s((t.prepareMs ?? 0) + (t.inputsMs ?? 0))} | ${s(t.scoreCandidateMs)} + ${s(t.scoreChampionMs)} | ${s(t.latencyMs)} | ${s(t.bootstrapMs)} | ${s(t.evaluateMs)} | ${e.verdict} | ${load.toFixed(1)} |`,
+          `| ${w.name} | ${e.evaluation.rows.toLocaleString('en-US')} | **${s(t.totalMs)}** | ${s((t.prepareMs ?? 0) + (t.inputsMs ?? 0))} | ${s(t.scoreCandidateMs)} + ${s(t.scoreChampionMs)} | ${s(t.latencyMs)} | ${s(t.statisticsMs)} | ${s(t.evaluateMs)} | ${e.verdict} | ${load.toFixed(1)} |`,
         );
         log(rows.at(-1)!);
       }
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       [
         `candidate ${candidate.version} (${candidate.trees} trees), champion ${champion.version} (${champion.trees} trees); ${os.availableParallelism()} cores, ${process.version}`,
         '',
-        '| window | flights | total s | raw flights + inputs s | score cand + champ s | latency (2,000 calls) s | bootstraps s | evaluate s | verdict | load avg before |',
+        '| window | flights | total s | raw flights + inputs s | score cand + champ s | latency (2,000 calls) s | bootstraps + slices s | evaluate s | verdict | load avg before |',
         '|---|---:|---:|---:|---:|---:|---:|---:|---|---:|',
         ...rows,
         '',

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ModelCard } from '../lib/registry/card.ts';
 import { fakeCard } from '../lib/registry/testing.ts';
-import { evaluateGate, percentile, type GateEvaluation, type GateInput } from './evaluate.ts';
+import { pairedBootstrap } from '../lib/metrics/bootstrap.ts';
+import { bootstrapOptions, compareSlices, evaluateGate, percentile, type GateEvaluation, type GateInput } from './evaluate.ts';
 import { parsePolicy, policyErrors, type GatePolicy } from './policy.ts';
 
 const COMMITTED: GatePolicy = parsePolicy(readFileSync(path.join(import.meta.dirname, 'policy.json'), 'utf8'));
@@ -226,6 +227,17 @@ describe('evaluateGate', () => {
     const verdict = evaluateGate(leaky);
     expect(failing(verdict)).toEqual(['data.evaluation-unseen']);
     expect(byId(verdict)['data.evaluation-unseen'].detail).toContain(`${leaky.champion!.version} saw data until 2001-04-28T00:00`);
+  });
+
+  it('gives the same verdict with statistics computed by the caller (as run-gate does in parallel)', () => {
+    const plain = input();
+    const pre = input();
+    pre.evaluation.bootstrap = {
+      auc: pairedBootstrap(pre.evaluation.labels, pre.evaluation.candidateScores, pre.evaluation.championScores!, bootstrapOptions(POLICY, 'auc')),
+      recallAtBudget: pairedBootstrap(pre.evaluation.labels, pre.evaluation.candidateScores, pre.evaluation.championScores!, bootstrapOptions(POLICY, 'recallAtBudget')),
+    };
+    pre.evaluation.sliceComparisons = compareSlices(pre.evaluation, POLICY, true);
+    expect(evaluateGate(pre)).toEqual(evaluateGate(plain));
   });
 
   it('rejects inputs that do not line up, naming the mismatch', () => {

@@ -58,6 +58,8 @@ export interface GateEvaluation {
    * threads) with the policy's iterations and seed on these labels and scores; computed here otherwise.
    */
   bootstrap?: { auc: BootstrapResult; recallAtBudget: BootstrapResult } | null;
+  /** compareSlices(this evaluation, policy), when the caller already computed it (same reason). */
+  sliceComparisons?: SliceComparison[];
 }
 
 export interface GateInput {
@@ -256,7 +258,7 @@ export function evaluateGate(input: GateInput): GateVerdict {
   }
 
   // Slices: the same rows split by hub, hour band and distance band; DeLong's paired test per slice.
-  const slices = compareSlices(e, policy, hasChampion);
+  const slices = e.sliceComparisons ?? compareSlices(e, policy, hasChampion);
   const sliceThreshold = `upper 95% bound of Δ AUC ≥ −${f4(policy.slices.aucTolerance)} (DeLong)`;
   const sliceDescription = 'No slice is significantly worse than the champion by more than the tolerance';
   if (!hasChampion) {
