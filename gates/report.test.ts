@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fakeCard, metricSet } from '../lib/registry/testing.ts';
+import { fakeCard, fakeMetricSet } from '../lib/registry/testing.ts';
 import type { GateCheck, SliceComparison } from './evaluate.ts';
 import { evidenceModel, formatEvidence, type GateEvidence } from './evidence.ts';
 import { parsePolicy } from './policy.ts';
@@ -33,7 +33,7 @@ function evidence(options: { slices?: number; checks?: GateCheck[]; verdict?: 'p
     verdict: options.verdict ?? (failed > 0 ? 'fail' : 'pass'),
     summary: { passed: checks.length - failed - skipped, failed, skipped, total: checks.length },
     checks,
-    metrics: { candidate: metricSet(0.68, 0.39), champion: withChampion ? metricSet(0.67, 0.38) : null },
+    metrics: { candidate: fakeMetricSet(0.68, 0.39), champion: withChampion ? fakeMetricSet(0.67, 0.38) : null },
     bootstrap: { auc: withChampion ? ci : null, recallAtBudget: withChampion ? { ...ci, metric: 'recallAtBudget' } : null },
     slices: Array.from({ length: options.slices ?? 12 }, (_, i) => (withChampion ? slice(i) : { ...slice(i), champion: null, deltaAuc: null, ci: null })),
     latency: { calls: 2000, meanMs: 0.2, p50Ms: 0.18, p90Ms: 0.25, p99Ms: 0.41, maxMs: 1.2 },

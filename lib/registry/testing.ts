@@ -6,11 +6,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import type { MetricSet } from './card.ts';
-import type { ModelCard } from './card.ts';
+import type { MetricSet, ModelCard } from './card.ts';
 import { sha256Hex } from '../util/hash.ts';
 
-export function metricSet(auc: number, recallAtBudget: number, ece = 0.01): MetricSet {
+export function fakeMetricSet(auc: number, recallAtBudget: number, ece = 0.01): MetricSet {
   return { rows: 120_000, positives: 20_000, auc, logLoss: 0.42, brier: 0.13, ece, recallAtBudget, precisionAtBudget: 0.31 };
 }
 
@@ -18,7 +17,7 @@ export function fakeCard(model: Uint8Array, options: { asOf?: string; auc?: numb
   const asOf = options.asOf ?? '2001-05-01';
   const sha256 = sha256Hex(model);
   const day = (offset: number) => new Date(Date.parse(`${asOf}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 16);
-  const evaluation = metricSet(options.auc ?? 0.68, options.recall ?? 0.38);
+  const evaluation = fakeMetricSet(options.auc ?? 0.68, options.recall ?? 0.38);
   return {
     schemaVersion: 1,
     name: 'flight-delay',
