@@ -149,5 +149,13 @@ describe('manifest files and artifact checks', () => {
     await files.write(m.previous!.path, 'x');
     m.previous!.sha256 = sha256Hex('x');
     await expect(verifyManifestArtifacts(files, m)).resolves.toBeUndefined();
+    // A path that is not the version's own folder is caught even when the bytes match.
+    m.champion.version = '2001-05-08-cccccccc';
+    expect(await manifestArtifactProblems(files, m)).toEqual([
+      {
+        field: 'champion',
+        message: 'manifest.champion.path models/flight-delay/2001-05-01-aaaaaaaa/model.onnx is not the registry path of version 2001-05-08-cccccccc (models/flight-delay/2001-05-08-cccccccc/model.onnx)',
+      },
+    ]);
   });
 });

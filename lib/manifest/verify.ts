@@ -21,6 +21,10 @@ export async function manifestArtifactProblems(files: RepoFiles, manifest: Produ
   ];
   for (const [field, entry] of entries) {
     if (!entry) continue;
+    const expected = `models/flight-delay/${entry.version}/model.onnx`;
+    if (entry.path !== expected) {
+      problems.push({ field, message: `${root}.${field}.path ${entry.path} is not the registry path of version ${entry.version} (${expected})` });
+    }
     if (!(await files.exists(entry.path))) {
       problems.push({ field, message: `${root}.${field}.path ${entry.path} does not exist` });
       continue;
