@@ -40,6 +40,14 @@ export const CONTROL_SLOTS = 16 + 64;
 
 export const JOB = { START_TREE: 1, SPLIT: 2, APPLY: 3, QUIT: 4 } as const;
 
+/** Start-of-tree pieces per shard: it is the largest job, finer pieces balance the threads. */
+export const START_PARTS = 4;
+
+/** Pieces of a job. */
+export function piecesOf(job: number, shards: number): number {
+  return job === JOB.START_TREE ? shards * START_PARTS : shards;
+}
+
 /** Busy-wait this many polls before sleeping in Atomics.wait. */
 export const SPIN_POLLS = 2_000;
 
@@ -56,7 +64,7 @@ export function claimWord(seq: number, piece: number): number {
 /** Runs piece `piece` of the current job (params in the mailbox) on `shard`. */
 export function runPiece(shard: ShardWorker, c: Int32Array, job: number, piece: number): void {
   if (job === JOB.START_TREE) {
-    shard.startTree(piece, c[CTRL.APPLY_LEAVES]);
+    shard.startTree(Math.floor(piece / START_PARTS), piece % START_PARTS, START_PARTS, c[CTRL.APPLY_LEAVES]);
   } else if (job === JOB.APPLY) {
     shard.applyTree(piece, c[CTRL.APPLY_LEAVES]);
   } else if (job === JOB.SPLIT) {
@@ -134,6 +142,7 @@ export class ShardPool implements RowEngine {
     const st = this.state;
     st.control[CTRL.APPLY_LEAVES] = applyLeaves;
     const used = this.run(JOB.START_TREE, out, true);
+    this.local.resetRoot();
     st.virtual.fill(-1);
     let g = 0;
     let h = 0;
@@ -203,7 +212,7 @@ export class ShardPool implements RowEngine {
   private run(job: number, out: Float64Array | null, parallel: boolean): boolean[] {
     const st = this.state;
     const c = st.control;
-    const pieces = st.shards;
+    const pieces = piecesOf(job, st.shards);
     const used = new Array<boolean>(st.participants).fill(false);
     used[0] = true;
     this.local.clear();

@@ -199,34 +199,45 @@ export class ShardWorker {
   }
 
   /**
-   * Start of a tree for shard p (here and below `p` is a shard index): applies the previous
-   * tree's leaves (applyLeaves > 0), computes gradients, makes the whole shard the root leaf and
-   * adds its root histogram and gradient/hessian sums to this thread's scratch.
+   * Start of a tree for part `part` of `parts` of shard p (here and below `p` is a shard index):
+   * applies the previous tree's leaves (applyLeaves > 0) to the part's records, computes their
+   * gradients and adds their histogram and gradient/hessian sums to this thread's scratch. The
+   * shard's root segment is set by resetRoot once every part is done.
    */
-  startTree(p: number, applyLeaves: number): void {
+  startTree(p: number, part: number, parts: number, applyLeaves: number): void {
     const st = this.state;
     const { segments, virtual, leafValues, maxLeaves } = st;
-    const begin = st.regionStart[p];
-    const end = st.regionStart[p + 1];
+    const size = st.regionStart[p + 1] - st.regionStart[p];
+    const lo = st.regionStart[p] + Math.floor((size * part) / parts);
+    const hi = st.regionStart[p] + Math.floor((size * (part + 1)) / parts);
+    if (lo >= hi) return;
     if (applyLeaves === 0) {
-      this.k.start(begin, end, 0, 255, 0, 0, st.scale, this.histAt, this.sumsAt);
+      this.k.start(lo, hi, 0, 255, 0, 0, st.scale, this.histAt, this.sumsAt);
     } else {
-      // One pass per leaf of the previous tree: its score update, gradients and root histogram.
+      // Per leaf segment of the previous tree (clipped to the part): score update and gradients.
       for (let leaf = 0; leaf < applyLeaves; leaf++) {
         const s = (p * maxLeaves + leaf) * 2;
-        if (segments[s + 1] <= segments[s]) continue;
+        const b = Math.max(lo, segments[s]);
+        const e = Math.min(hi, segments[s + 1]);
+        if (e <= b) continue;
         const vf = virtual[leaf * 3];
         const left = leafValues[leaf];
         const right = vf >= 0 ? leafValues[virtual[leaf * 3 + 2]] : left;
         const feature = vf >= 0 ? vf : 0;
         const bin = vf >= 0 ? virtual[leaf * 3 + 1] : 255;
-        this.k.start(segments[s], segments[s + 1], feature, bin, left, right, st.scale, this.histAt, this.sumsAt);
+        this.k.start(b, e, feature, bin, left, right, st.scale, this.histAt, this.sumsAt);
       }
     }
-    this.k.histogram(begin, end, this.histAt);
-    const s = p * maxLeaves * 2;
-    segments[s] = begin;
-    segments[s + 1] = end;
+    this.k.histogram(lo, hi, this.histAt);
+  }
+
+  /** Makes every shard's whole region its root leaf (after the start-of-tree job). */
+  resetRoot(): void {
+    const { segments, regionStart, maxLeaves, shards } = this.state;
+    for (let p = 0; p < shards; p++) {
+      segments[p * maxLeaves * 2] = regionStart[p];
+      segments[p * maxLeaves * 2 + 1] = regionStart[p + 1];
+    }
   }
 
   /**

@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { histogramLayout } from './histogram.ts';
-import { CTRL, JOB, SPIN_POLLS, claimPieces } from './pool.ts';
+import { CTRL, JOB, SPIN_POLLS, claimPieces, piecesOf } from './pool.ts';
 import { type SharedTrainState, ShardWorker } from './shard.ts';
 
 const { state, participant: p } = workerData as { state: SharedTrainState; participant: number };
@@ -27,7 +27,7 @@ for (;;) {
   if (job === JOB.QUIT) break;
   const mySeq = seq;
   try {
-    claimPieces(shard, c, mySeq, job, state.shards, () => {
+    claimPieces(shard, c, mySeq, job, piecesOf(job, state.shards), () => {
       shard.clear();
       Atomics.store(c, CTRL.USED + p, mySeq);
     });
@@ -38,7 +38,7 @@ for (;;) {
     state.errorText[n] = 0;
     Atomics.store(c, CTRL.ERROR, 1);
     // Count the pieces this thread can no longer finish so the main thread does not hang.
-    Atomics.store(c, CTRL.DONE, state.shards);
+    Atomics.store(c, CTRL.DONE, piecesOf(job, state.shards));
     Atomics.notify(c, CTRL.DONE);
   }
 }
