@@ -104,11 +104,13 @@ describe(`hot-swap soak (${SECONDS} s)`, () => {
     expect(ready.status).toBe(200);
     expect(await json(ready)).toMatchObject({ ready: true, lastError: { reason: 'corrupt_onnx', version: corrupt.version } });
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    expect(metrics).toContain('model_load_total{result="success",reason="ok"} 11');
-    expect(metrics).toMatch(/model_load_total\{result="failure",reason="corrupt_onnx"\} [1-9]/);
+    expect(metrics).toContain('model_load_total{result="success",reason="ok",role="champion"} 11');
+    expect(metrics).toMatch(/model_load_total\{result="failure",reason="corrupt_onnx",role="champion"\} [1-9]/);
     expect(metrics).toContain(`model_info{version="${lastGood}",`);
     expect(metrics).toContain('model_manifest_in_sync 0');
-    // Old sessions were released as their last requests finished.
-    expect(server.logs.filter((l) => l.event === 'model_released').length).toBe(10);
+    // Old sessions were released as their last requests finished (log lines arrive asynchronously).
+    const released = () => server!.logs.filter((l) => l.event === 'model_released').length;
+    for (let i = 0; i < 40 && released() < 10; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(released()).toBe(10);
   }, (SECONDS + 90) * 1000);
 });

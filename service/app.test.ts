@@ -221,6 +221,46 @@ describe('POST /v1/predict', () => {
   });
 });
 
+describe('challenger', () => {
+  const flights = Array.from({ length: 400 }, (_, i) => ({ ...FLIGHT, departure: `2001-05-${String(1 + (i % 28)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}` }));
+
+  it('canary: a sticky share of flights is answered by the challenger', async () => {
+    const provider = fakeProvider();
+    provider.challengerModel = fakeModel('v-canary');
+    provider.challengerMode = { mode: 'canary', traffic: 0.25 };
+    const { post } = setup({ provider });
+    const versions = [];
+    for (const f of flights) versions.push((await json(await post('/v1/predict', f))).model);
+    const share = versions.filter((v) => v === 'v-canary').length / flights.length;
+    expect(share).toBeGreaterThan(0.18);
+    expect(share).toBeLessThan(0.32);
+    // Sticky: the same flight goes to the same model every time.
+    for (let i = 0; i < 20; i++) expect((await json(await post('/v1/predict', flights[i]))).model).toBe(versions[i]);
+    expect(provider.model!.holds).toBe(0);
+    expect(provider.challengerModel.holds).toBe(0);
+  });
+
+  it('shadow: the champion answers, the challenger scores the same rows off the hot path', async () => {
+    const provider = fakeProvider();
+    // The shadow model says distance / 5000: twice the champion, so some flags differ.
+    provider.challengerModel = fakeModel('v-shadow', {
+      threshold: 0.1,
+      score: async (inputs) => Float32Array.from({ length: inputs.rows }, (_, r) => inputs.numeric[r * 4 + 3] / 5000),
+    });
+    provider.challengerMode = { mode: 'shadow', traffic: 0 };
+    const { post, metrics } = setup({ provider });
+    const res = await json(await post('/v1/predict', { flights: [{ ...FLIGHT, distance: 100 }, { ...FLIGHT, distance: 700 }, { ...FLIGHT, distance: 3000 }] }));
+    expect(res.model).toBe('v-fake');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(metrics.shadowPredictions.labels('v-shadow').value).toBe(3);
+    // 700 miles: served 0.07 (not flagged), shadow 0.14 (flagged).
+    expect(metrics.shadowDisagreements.labels('v-shadow').value).toBe(1);
+    expect(metrics.shadowDifference.labels('v-shadow').count).toBe(3);
+    expect(metrics.predictions.labels('v-shadow').value).toBe(0);
+    expect(provider.challengerModel.holds).toBe(0);
+  });
+});
+
 describe('POST /v1/feedback', () => {
   it('joins an outcome by request id (and batch row) and by flight, and updates online quality', async () => {
     const { post } = setup();

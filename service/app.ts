@@ -36,6 +36,10 @@ export interface ModelProvider {
   status(): object;
   describe(): object;
   sync(trigger: string, force?: boolean): Promise<SyncOutcome>;
+  /** The loaded challenger (shadow or canary) and its traffic share, if any. */
+  challenger?(): { mode: 'shadow' | 'canary'; traffic: number; version: string } | null;
+  /** The challenger, held until `letGo()`. */
+  acquireChallenger?(): HeldModel | null;
 }
 
 /** Shared with the server: readiness off while draining, and how many requests are in flight. */
@@ -220,7 +224,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const body = await readJson(c);
     const t0 = now();
     const request = parsePredictBody(body, config.maxBatchSize);
-    const model = models.acquire();
+    const challenger = models.challenger?.() ?? null;
+    let model: HeldModel | null = null;
+    // Canary: a sticky share of flights (by the first flight of the request) goes to the challenger.
+    if (challenger?.mode === 'canary' && stickyShare(request.flights[0]) < challenger.traffic) model = models.acquireChallenger?.() ?? null;
+    model ??= models.acquire();
     if (!model) {
       rejectedNotReady.inc();
       return fail(c, 503, 'no model is loaded yet; see /readyz', { 'retry-after': '1' });
@@ -255,6 +263,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const version = model.version;
     recordScores(version, threshold, scores);
     predictions.record(requestId, version, threshold, request.flights, scores);
+    if (challenger?.mode === 'shadow') shadow(request.flights, scores, threshold);
     // Built by hand: for 256 rows this is several times cheaper than JSON.stringify of row objects.
     let text = `{"requestId":${JSON.stringify(requestId)},"model":${JSON.stringify(version)},"threshold":${threshold},`;
     if (request.batch) {
@@ -270,6 +279,39 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const response = reply(c, 200, text, { 'x-model-version': version });
     stages.serialize.observe((now() - t2) / 1000);
     return response;
+  };
+
+  // Shadow scoring has its own queue, so it never joins (and slows) a served batch.
+  const shadowBatcher = new MicroBatcher({ ...config.batching, now });
+  const shadowSeries = new Map<string, { predictions: { inc(n: number): void }; disagreements: { inc(n: number): void }; difference: { observe(v: number): void } }>();
+  const shadow = (flights: readonly RawFlight[], served: Float32Array, servedThreshold: number) => {
+    if (shadowBatcher.queuedRows + flights.length > config.batching.maxBatchRows * 4) {
+      metrics.shadowSkipped.inc(flights.length);
+      return;
+    }
+    const model = models.acquireChallenger?.();
+    if (!model) return;
+    shadowBatcher
+      .submit(model, flights)
+      .result.then(
+        (scores) => {
+          let series = shadowSeries.get(model.version);
+          if (!series) {
+            const v = model.version;
+            series = { predictions: metrics.shadowPredictions.labels(v), disagreements: metrics.shadowDisagreements.labels(v), difference: metrics.shadowDifference.labels(v) };
+            shadowSeries.set(v, series);
+          }
+          let disagreements = 0;
+          for (let i = 0; i < scores.length; i++) {
+            series.difference.observe(Math.abs(scores[i] - served[i]));
+            if ((scores[i] >= model.threshold) !== (served[i] >= servedThreshold)) disagreements++;
+          }
+          series.predictions.inc(scores.length);
+          if (disagreements > 0) series.disagreements.inc(disagreements);
+        },
+        (error: unknown) => logger.warn('shadow_failed', { version: model.version, error }),
+      )
+      .finally(() => model.letGo());
   };
 
   const countUnknownAirports = (flights: readonly RawFlight[], model: HeldModel) => {
@@ -406,6 +448,14 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
 
   return app;
+}
+
+/** A stable number in [0, 1) per flight (FNV-1a of its key), so canary routing is sticky. */
+export function stickyShare(flight: RawFlight): number {
+  const key = `${flight.departure}|${flight.origin}|${flight.destination}`;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) / 4294967296;
 }
 
 /** A number as JSON (non-finite numbers have no JSON form; they become null). */

@@ -21,8 +21,8 @@ async function scrapeAfterTraffic(): Promise<Response> {
   await post('/v1/predict', { flights: [FLIGHT, FLIGHT] });
   await post('/v1/predict', { bad: true });
   await app.request('/nowhere');
-  metrics.modelLoads.labels('success', 'ok').inc();
-  metrics.modelLoads.labels('failure', 'hash_mismatch').inc();
+  metrics.modelLoads.labels('success', 'ok', 'champion').inc();
+  metrics.modelLoads.labels('failure', 'hash_mismatch', 'champion').inc();
   metrics.modelInfo.labels('2001-05-01-abcdef12', 'f'.repeat(64)).set(1);
   return app.request('/metrics');
 }
@@ -41,7 +41,7 @@ describe('GET /metrics', () => {
       'prediction_score_count{version="v-fake"} 32',
       'inference_stage_duration_seconds_count{stage="inference"}',
       'unknown_airports_total{field="origin"} 5',
-      'model_load_total{result="failure",reason="hash_mismatch"} 1',
+      'model_load_total{result="failure",reason="hash_mismatch",role="champion"} 1',
       'model_info{version="2001-05-01-abcdef12",sha256="ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"} 1',
       'feedback_total{result="matched"} 30',
       'online_quality_window_rows 30',

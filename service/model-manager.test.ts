@@ -63,13 +63,13 @@ describe('ModelManager', () => {
     expect(outcome).toMatchObject({ result: 'loaded', version: repo.models.a.version });
     expect(m.current?.version).toBe(repo.models.a.version);
     expect(m.status()).toMatchObject({ inSync: true, lastError: null, serving: { version: repo.models.a.version, sha256: repo.models.a.sha256 } });
-    expect(metrics.modelLoads.labels('success', 'ok').value).toBe(1);
+    expect(metrics.modelLoads.labels('success', 'ok', 'champion').value).toBe(1);
     expect(metrics.modelInfo.labels(repo.models.a.version, repo.models.a.sha256).value).toBe(1);
     expect(metrics.manifestInSync.labels().value).toBe(1);
     expect(logger.records.find((r) => r.event === 'model_loaded')).toMatchObject({ version: repo.models.a.version, trigger: 'startup' });
     // A second look at the same commit does nothing.
     expect(await m.sync('poll')).toMatchObject({ result: 'unchanged' });
-    expect(metrics.modelLoads.labels('success', 'ok').value).toBe(1);
+    expect(metrics.modelLoads.labels('success', 'ok', 'champion').value).toBe(1);
   });
 
   it('describes serving, champion and previous with lineage from the cards', async () => {
@@ -161,7 +161,7 @@ describe('ModelManager', () => {
     expect(outcome.message).toMatch(message);
     expect(m.current).toBe(serving);
     expect(m.status()).toMatchObject({ inSync: false, lastError: { reason }, serving: { version: repo.models.a.version } });
-    expect(metrics.modelLoads.labels('failure', reason).value).toBe(1);
+    expect(metrics.modelLoads.labels('failure', reason, 'champion').value).toBe(1);
     expect(metrics.manifestInSync.labels().value).toBe(0);
     expect(logger.records.find((r) => r.event === 'model_load_failed')).toMatchObject({ reason, servingVersion: repo.models.a.version });
     // Still serving, and every candidate session that was opened got released.
@@ -173,7 +173,7 @@ describe('ModelManager', () => {
     expect(live.size).toBe(1);
     // The same broken commit is not retried on every poll.
     expect(await m.sync('poll')).toMatchObject({ result: 'unchanged' });
-    expect(metrics.modelLoads.labels('failure', reason).value).toBe(1);
+    expect(metrics.modelLoads.labels('failure', reason, 'champion').value).toBe(1);
   });
 
   it('reports a failed first load in status and stays not ready', async () => {
@@ -272,6 +272,50 @@ describe('ModelManager', () => {
     expect((await first).version).toBe(repo.models.a.version);
     expect(await second).toMatchObject({ result: 'loaded', version: repo.models.b.version });
     expect(m.current?.version).toBe(repo.models.b.version);
+    await resetToA();
+  });
+
+  it('loads a challenger beside the champion, follows its mode and traffic, and drops it when removed', async () => {
+    await resetToA();
+    const { m, metrics } = manager();
+    await m.sync('startup');
+    const withChallenger = (mode: 'shadow' | 'canary', traffic: number) =>
+      formatManifest({ ...manifestFor(entryOf(repo.models.a)), challenger: { ...entryOf(repo.models.b), mode, traffic } });
+    await repo.commit({ 'manifests/production.json': withChallenger('shadow', 0) }, 'shadow b');
+    expect(await m.sync('poll')).toMatchObject({ result: 'unchanged', version: repo.models.a.version, challenger: { result: 'loaded', version: repo.models.b.version } });
+    expect(m.challenger()).toEqual({ mode: 'shadow', traffic: 0, version: repo.models.b.version });
+    expect(metrics.modelLoads.labels('success', 'ok', 'challenger').value).toBe(1);
+    expect(metrics.challengerInfo.labels(repo.models.b.version, repo.models.b.sha256, 'shadow').value).toBe(1);
+    const held = m.acquireChallenger()!;
+    expect(held.version).toBe(repo.models.b.version);
+
+    await repo.commit({ 'manifests/production.json': withChallenger('canary', 0.25) }, 'canary b at 25%');
+    expect(await m.sync('poll')).toMatchObject({ challenger: { result: 'unchanged' } });
+    expect(m.challenger()).toEqual({ mode: 'canary', traffic: 0.25, version: repo.models.b.version });
+    expect(metrics.challengerTraffic.labels().value).toBe(0.25);
+    expect(m.describe().challenger).toMatchObject({ version: repo.models.b.version, mode: 'canary', traffic: 0.25, loaded: true, error: null });
+
+    await resetToA();
+    expect(await m.sync('poll')).toMatchObject({ challenger: { result: 'removed', version: repo.models.b.version } });
+    expect(m.challenger()).toBeNull();
+    // The request that held it still finishes on it; then it is released.
+    expect(held.released).toBe(false);
+    held.letGo();
+    expect(held.released).toBe(true);
+  });
+
+  it('refuses a broken challenger without touching the champion', async () => {
+    await resetToA();
+    const { m, metrics } = manager();
+    await m.sync('startup');
+    const entry = await repo.addVersion('2001-04-15-c0440b7e', corruptArtifact(repo.models.b.bytes), repo.models.b.card);
+    await repo.commit({ 'manifests/production.json': formatManifest({ ...manifestFor(entryOf(repo.models.a)), challenger: { ...entry, mode: 'canary', traffic: 0.5 } }) }, 'broken canary');
+    const outcome = await m.sync('poll');
+    expect(outcome).toMatchObject({ result: 'unchanged', version: repo.models.a.version, challenger: { result: 'failed', reason: 'corrupt_onnx' } });
+    expect(m.challenger()).toBeNull();
+    expect(m.current?.version).toBe(repo.models.a.version);
+    expect(m.status()).toMatchObject({ inSync: true, lastError: null, lastChallengerError: { role: 'challenger', reason: 'corrupt_onnx' } });
+    expect(metrics.modelLoads.labels('failure', 'corrupt_onnx', 'challenger').value).toBe(1);
     await resetToA();
   });
 

@@ -118,6 +118,7 @@ function lookupKeys(card: ModelCard, input: string): Set<string> {
 }
 
 export interface LoadFailure {
+  role: Role;
   at: string;
   revision: string | null;
   version: string | null;
@@ -131,6 +132,8 @@ export interface SyncOutcome {
   version: string | null;
   reason?: LoadFailureReason;
   message?: string;
+  /** What happened to the manifest's challenger (absent when the manifest could not be read). */
+  challenger?: { result: 'loaded' | 'unchanged' | 'removed' | 'none' | 'failed'; version: string | null; reason?: LoadFailureReason; message?: string };
 }
 
 /** Lineage of one version, from its card, for /v1/model. */
@@ -162,6 +165,16 @@ export interface ModelManagerOptions {
   now?: () => number;
 }
 
+/** A verified challenger and how the manifest wants it used. */
+export interface Challenger {
+  model: ServingModel;
+  mode: ChallengerEntry['mode'];
+  /** Share of traffic in canary mode (0..1). */
+  traffic: number;
+}
+
+export type Role = 'champion' | 'challenger';
+
 interface ManifestState {
   manifest: ProductionManifest;
   revision: string;
@@ -177,6 +190,8 @@ export class ModelManager {
   readonly #warmupRows: number;
   readonly #now: () => number;
   #current: ServingModel | null = null;
+  #challenger: Challenger | null = null;
+  #challengerFailure: LoadFailure | null = null;
   #manifest: ManifestState | null = null;
   #lastRevision: string | null = null;
   #lastFailure: LoadFailure | null = null;
@@ -215,6 +230,19 @@ export class ModelManager {
   /** The serving model without holding it (for status pages). */
   get current(): ServingModel | null {
     return this.#current;
+  }
+
+  /** The loaded challenger's mode and traffic share, without holding it. */
+  challenger(): { mode: Challenger['mode']; traffic: number; version: string } | null {
+    const c = this.#challenger;
+    return c ? { mode: c.mode, traffic: c.traffic, version: c.model.version } : null;
+  }
+
+  /** The challenger, held for one request or shadow batch: call `letGo()` when done. */
+  acquireChallenger(): ServingModel | null {
+    const model = this.#challenger?.model ?? null;
+    model?.hold();
+    return model;
   }
 
   get lastFailure(): LoadFailure | null {
@@ -257,13 +285,17 @@ export class ModelManager {
     await this.#running?.catch(() => {});
     this.#current?.retire();
     this.#current = null;
+    this.#challenger?.model.retire();
+    this.#challenger = null;
     this.#metrics?.modelInfo.clear();
+    this.#metrics?.challengerInfo.clear();
   }
 
   async #runSync(trigger: string, force: boolean): Promise<SyncOutcome> {
     const started = this.#now();
     let revision: string | null = null;
     let version: string | null = null;
+    let manifest: ProductionManifest | null = null;
     let outcome: SyncOutcome;
     try {
       try {
@@ -274,7 +306,7 @@ export class ModelManager {
       }
       if (!force && revision === this.#lastRevision) return this.#finish({ result: 'unchanged', revision, version: this.#current?.version ?? null });
       this.#lastRevision = revision;
-      const manifest = await this.#readManifest(revision);
+      manifest = await this.#readManifest(revision);
       const champion = manifest.champion;
       version = champion.version;
       this.#manifest = { manifest, revision, lineage: await this.#lineageOf(manifest, revision) };
@@ -283,8 +315,8 @@ export class ModelManager {
         this.#setInSync(true);
         outcome = { result: 'unchanged', revision, version };
       } else {
-        this.#log.info('model_load_started', { trigger, revision, version, path: champion.path });
-        const model = await this.#load(champion, revision);
+        this.#log.info('model_load_started', { trigger, role: 'champion', revision, version, path: champion.path });
+        const model = await this.#load(champion, revision, 'champion');
         const previous = this.#current;
         this.#current = model;
         previous?.retire();
@@ -293,10 +325,58 @@ export class ModelManager {
       }
     } catch (error) {
       const failure = error instanceof LoadError ? error : new LoadError('source_error', (error as Error).message);
-      this.#onFailure(failure, revision, version, trigger);
+      this.#onFailure('champion', failure, revision, version, trigger);
       outcome = { result: 'failed', revision, version, reason: failure.reason, message: failure.message };
     }
+    // The challenger follows the manifest on its own: its failures never touch the champion.
+    if (manifest && revision) outcome.challenger = await this.#syncChallenger(manifest, revision, trigger);
     return this.#finish(outcome);
+  }
+
+  async #syncChallenger(manifest: ProductionManifest, revision: string, trigger: string): Promise<NonNullable<SyncOutcome['challenger']>> {
+    const entry = manifest.challenger;
+    const current = this.#challenger;
+    const drop = () => {
+      this.#challenger = null;
+      current?.model.retire();
+      this.#metrics?.challengerInfo.clear();
+      this.#metrics?.challengerTraffic.set(0);
+    };
+    if (!entry) {
+      if (!current) return { result: 'none', version: null };
+      drop();
+      this.#log.info('challenger_removed', { trigger, revision, version: current.model.version });
+      return { result: 'removed', version: current.model.version };
+    }
+    const describeMetrics = (c: Challenger) => {
+      this.#metrics?.challengerInfo.clear();
+      this.#metrics?.challengerInfo.labels(c.model.version, c.model.sha256, c.mode).set(1);
+      this.#metrics?.challengerTraffic.set(c.mode === 'canary' ? c.traffic : 0);
+    };
+    if (current && current.model.sha256 === entry.sha256 && current.model.version === entry.version) {
+      current.mode = entry.mode;
+      current.traffic = entry.traffic;
+      describeMetrics(current);
+      return { result: 'unchanged', version: entry.version };
+    }
+    try {
+      this.#log.info('model_load_started', { trigger, role: 'challenger', revision, version: entry.version, path: entry.path, mode: entry.mode });
+      const model = await this.#load(entry, revision, 'challenger');
+      const next: Challenger = { model, mode: entry.mode, traffic: entry.traffic };
+      this.#challenger = next;
+      current?.model.retire();
+      this.#challengerFailure = null;
+      this.#metrics?.modelLoads.labels('success', 'ok', 'challenger').inc();
+      describeMetrics(next);
+      this.#log.info('model_loaded', { trigger, role: 'challenger', version: model.version, sha256: model.sha256, revision, mode: entry.mode, traffic: entry.traffic });
+      return { result: 'loaded', version: entry.version };
+    } catch (error) {
+      // The manifest names a different challenger now; the old one must not keep taking traffic.
+      drop();
+      const failure = error instanceof LoadError ? error : new LoadError('source_error', (error as Error).message);
+      this.#onFailure('challenger', failure, revision, entry.version, trigger);
+      return { result: 'failed', version: entry.version, reason: failure.reason, message: failure.message };
+    }
   }
 
   #finish(outcome: SyncOutcome): SyncOutcome {
@@ -350,17 +430,17 @@ export class ModelManager {
     return card;
   }
 
-  async #load(entry: ManifestEntry, revision: string): Promise<ServingModel> {
+  async #load(entry: ManifestEntry, revision: string, role: Role): Promise<ServingModel> {
     let bytes: Uint8Array;
     try {
       bytes = await this.#source.read(revision, entry.path);
     } catch (error) {
-      if (error instanceof MissingFileError) throw new LoadError('missing_file', `champion ${entry.version}: ${error.message}`);
-      throw new LoadError('source_error', `champion ${entry.version}: cannot read ${entry.path}: ${(error as Error).message}`);
+      if (error instanceof MissingFileError) throw new LoadError('missing_file', `${role} ${entry.version}: ${error.message}`);
+      throw new LoadError('source_error', `${role} ${entry.version}: cannot read ${entry.path}: ${(error as Error).message}`);
     }
     const actual = sha256Hex(bytes);
     if (actual !== entry.sha256) {
-      throw new LoadError('hash_mismatch', `champion ${entry.version}: ${entry.path} has sha256 ${actual}, the manifest says ${entry.sha256}`);
+      throw new LoadError('hash_mismatch', `${role} ${entry.version}: ${entry.path} has sha256 ${actual}, the manifest says ${entry.sha256}`);
     }
     const card = await this.#readCard(entry, revision);
 
@@ -371,11 +451,11 @@ export class ModelManager {
       scorer = await this.#loadScorer(bytes);
     } catch (error) {
       const message = (error as Error).message;
-      throw new LoadError(/feature contract/.test(message) ? 'schema_mismatch' : 'corrupt_onnx', `champion ${entry.version}: ${message}`);
+      throw new LoadError(/feature contract/.test(message) ? 'schema_mismatch' : 'corrupt_onnx', `${role} ${entry.version}: ${message}`);
     }
     try {
-      await checkGolden(scorer, card, entry.version);
-      await this.#warmUp(scorer, card, entry.version);
+      await checkGolden(scorer, card, `${role} ${entry.version}`);
+      await this.#warmUp(scorer, card, `${role} ${entry.version}`);
     } catch (error) {
       await scorer.release().catch(() => {});
       throw error;
@@ -393,7 +473,7 @@ export class ModelManager {
         await scorer.score(toModelInputs(inputs.slice(0, 1)));
       }
     } catch (error) {
-      throw new LoadError('warmup_failed', `champion ${version}: warm-up scoring failed: ${(error as Error).message}`);
+      throw new LoadError('warmup_failed', `${version}: warm-up scoring failed: ${(error as Error).message}`);
     }
   }
 
@@ -421,7 +501,7 @@ export class ModelManager {
   #onLoaded(model: ServingModel, previous: ServingModel | null, ms: number, trigger: string): void {
     const m = this.#metrics;
     if (m) {
-      m.modelLoads.labels('success', 'ok').inc();
+      m.modelLoads.labels('success', 'ok', 'champion').inc();
       m.modelInfo.clear();
       m.modelInfo.labels(model.version, model.sha256).set(1);
       m.modelLoadedAt.set(model.loadedAt / 1000);
@@ -431,6 +511,7 @@ export class ModelManager {
     this.#setInSync(true);
     this.#log.info('model_loaded', {
       trigger,
+      role: 'champion',
       version: model.version,
       sha256: model.sha256,
       revision: model.revision,
@@ -440,13 +521,17 @@ export class ModelManager {
     });
   }
 
-  #onFailure(error: LoadError, revision: string | null, version: string | null, trigger: string): void {
-    this.#lastFailure = { at: new Date(this.#now()).toISOString(), revision, version, reason: error.reason, message: error.message };
-    this.#metrics?.modelLoads.labels('failure', error.reason).inc();
-    // An unreachable source says nothing about the manifest; anything else means we are behind it.
-    if (error.reason !== 'source_error') this.#setInSync(false);
+  #onFailure(role: Role, error: LoadError, revision: string | null, version: string | null, trigger: string): void {
+    const failure: LoadFailure = { role, at: new Date(this.#now()).toISOString(), revision, version, reason: error.reason, message: error.message };
+    if (role === 'champion') {
+      this.#lastFailure = failure;
+      // An unreachable source says nothing about the manifest; anything else means we are behind it.
+      if (error.reason !== 'source_error') this.#setInSync(false);
+    } else this.#challengerFailure = failure;
+    this.#metrics?.modelLoads.labels('failure', error.reason, role).inc();
     this.#log.error('model_load_failed', {
       trigger,
+      role,
       revision,
       version,
       reason: error.reason,
@@ -465,8 +550,10 @@ export class ModelManager {
       serving: current ? { version: current.version, sha256: current.sha256, revision: current.revision, loadedAt: new Date(current.loadedAt).toISOString() } : null,
       manifest: this.#manifest ? { revision: this.#manifest.revision, champion: champion?.version ?? null, reason: this.#manifest.manifest.reason, updatedAt: this.#manifest.manifest.updatedAt } : null,
       inSync: this.#inSync,
+      challenger: this.#challenger ? { ...this.challenger(), sha256: this.#challenger.model.sha256, loadedAt: new Date(this.#challenger.model.loadedAt).toISOString() } : null,
       lastSync: this.#lastOutcome,
       lastError: this.#lastFailure,
+      lastChallengerError: this.#challengerFailure,
     };
   }
 
@@ -478,7 +565,7 @@ export class ModelManager {
       serving: current ? { ...lineage(current, current.card), revision: current.revision, loadedAt: new Date(current.loadedAt).toISOString() } : null,
       champion: state?.lineage.champion ?? null,
       previous: state?.lineage.previous ?? null,
-      challenger: state?.lineage.challenger ?? null,
+      challenger: state?.lineage.challenger ? { ...state.lineage.challenger, loaded: this.#challenger?.model.sha256 === state.lineage.challenger.sha256, error: this.#challengerFailure?.message ?? null } : null,
       manifest: state ? { path: this.#manifestPath, revision: state.revision, reason: state.manifest.reason, updatedAt: state.manifest.updatedAt } : null,
       inSync: this.#inSync,
       source: this.#source.description,
@@ -528,12 +615,12 @@ export function cardProblems(card: ModelCard, entry: ManifestEntry): string[] {
   return problems;
 }
 
-async function checkGolden(scorer: Scorer, card: ModelCard, version: string): Promise<void> {
+async function checkGolden(scorer: Scorer, card: ModelCard, what: string): Promise<void> {
   let scores: Float32Array;
   try {
     scores = await scorer.score(toModelInputs(card.golden.map((g) => g.input)));
   } catch (error) {
-    throw new LoadError('golden_mismatch', `champion ${version}: scoring the golden examples failed: ${(error as Error).message}`);
+    throw new LoadError('golden_mismatch', `${what}: scoring the golden examples failed: ${(error as Error).message}`);
   }
   let worst = -1;
   let worstDiff = 0;
@@ -552,7 +639,7 @@ async function checkGolden(scorer: Scorer, card: ModelCard, version: string): Pr
   if (failing > 0) {
     throw new LoadError(
       'golden_mismatch',
-      `champion ${version}: ${failing} of ${card.golden.length} golden outputs differ by more than ${GOLDEN_TOLERANCE.toExponential()}; worst golden[${worst}]: model ${scores[worst]}, card ${card.golden[worst].probability} (|Δ| ${worstDiff})`,
+      `${what}: ${failing} of ${card.golden.length} golden outputs differ by more than ${GOLDEN_TOLERANCE.toExponential()}; worst golden[${worst}]: model ${scores[worst]}, card ${card.golden[worst].probability} (|Δ| ${worstDiff})`,
     );
   }
 }

@@ -36,6 +36,8 @@ export function fakeModel(version = 'v-fake', options: { threshold?: number; sco
 
 export interface FakeProvider extends ModelProvider {
   model: FakeModel | null;
+  challengerModel: FakeModel | null;
+  challengerMode: { mode: 'shadow' | 'canary'; traffic: number } | null;
   syncCalls: { trigger: string; force: boolean }[];
   nextOutcome: SyncOutcome;
 }
@@ -43,6 +45,8 @@ export interface FakeProvider extends ModelProvider {
 export function fakeProvider(model: FakeModel | null = fakeModel()): FakeProvider {
   const provider: FakeProvider = {
     model,
+    challengerModel: null,
+    challengerMode: null,
     syncCalls: [],
     nextOutcome: { result: 'unchanged', revision: 'abc', version: model?.version ?? null },
     get current() {
@@ -58,6 +62,15 @@ export function fakeProvider(model: FakeModel | null = fakeModel()): FakeProvide
     },
     describe() {
       return { serving: provider.model ? { version: provider.model.version } : null, champion: null, previous: null, challenger: null };
+    },
+    challenger() {
+      const c = provider.challengerModel;
+      return c && provider.challengerMode ? { ...provider.challengerMode, version: c.version } : null;
+    },
+    acquireChallenger() {
+      const c = provider.challengerModel;
+      if (c) c.holds++;
+      return c;
     },
     async sync(trigger, force = false) {
       provider.syncCalls.push({ trigger, force });
