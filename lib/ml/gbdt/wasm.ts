@@ -34,8 +34,26 @@ const V128 = 0x7b;
 const SIMD = {
   load: [0xfd, 0x00],
   store: [0xfd, 0x0b],
+  i32x4Splat: [0xfd, 0x11],
+  i64x2Splat: [0xfd, 0x12],
+  f64x2Splat: [0xfd, 0x14],
+  i32x4ExtractLane: [0xfd, 0x1b],
+  f64x2ExtractLane: [0xfd, 0x21],
+  f64x2ReplaceLane: [0xfd, 0x22],
   load64Zero: [0xfd, 0x5d],
+  f64x2Floor: [0xfd, 0x75],
+  i32x4MaxS: [0xfd, 0xb8, 0x01],
+  i64x2ExtendLowI32x4S: [0xfd, 0xc7, 0x01],
+  i64x2Shl: [0xfd, 0xcb, 0x01],
+  i64x2Add: [0xfd, 0xce, 0x01],
+  f64x2Neg: [0xfd, 0xed, 0x01],
   f64x2Add: [0xfd, 0xf0, 0x01],
+  f64x2Sub: [0xfd, 0xf1, 0x01],
+  f64x2Mul: [0xfd, 0xf2, 0x01],
+  f64x2Div: [0xfd, 0xf3, 0x01],
+  f64x2Min: [0xfd, 0xf4, 0x01],
+  f64x2Max: [0xfd, 0xf5, 0x01],
+  i32x4TruncSatF64x2SZero: [0xfd, 0xfc, 0x01],
   f64x2ConvertLowI32x4S: [0xfd, 0xfe, 0x01],
 } as const;
 
@@ -345,6 +363,7 @@ function startFn(rec: RecordLayout): Fn {
   const scoreOffset = rec.scoreSlot * 8;
   fn.get(begin).i32(rec.bytes).op(OP.i32Mul).set(addr);
   fn.get(end).i32(rec.bytes).op(OP.i32Mul).set(stop);
+  emitStartPairs(fn, rec, { addr, stop, feature, bin, addLeft, addRight, scale, sg, sh });
   fn.op(OP.block, OP.void, OP.loop, OP.void);
   fn.get(addr).get(stop).op(OP.i32GeS, OP.brIf, 1);
   // s = score + (bin(feature) <= bin ? addLeft : addRight); store it
@@ -435,6 +454,110 @@ function binFn(cols: number, rec: RecordLayout): Fn {
   fn.get(i).i32(1).op(OP.i32Add).set(i);
   fn.op(OP.br, 0, OP.end, OP.end);
   return fn;
+}
+
+/**
+ * The start kernel two rows at a time with f64x2 SIMD: the same operations lane by lane as the
+ * scalar loop (which then finishes an odd last row), so the results are identical. Advances
+ * `addr`; sets sg, sh to the pairs' gradient/hessian sums.
+ */
+function emitStartPairs(
+  fn: Fn,
+  rec: RecordLayout,
+  l: { addr: number; stop: number; feature: number; bin: number; addLeft: number; addRight: number; scale: number; sg: number; sh: number },
+): void {
+  const B = rec.bytes;
+  const scoreOffset = rec.scoreSlot * 8;
+  const a1 = fn.local(I32);
+  const s0 = fn.local(F64);
+  const s1 = fn.local(F64);
+  const [S, Y, K, R, R2, R4, R8, P, Gi, Hi, SG, SH, SCALE] = Array.from({ length: 13 }, () => fn.local(V128));
+  const v = (...bytes: number[]) => fn.op(...bytes);
+  const C = (x: number) => fn.f64(x).op(...SIMD.f64x2Splat);
+  fn.get(l.scale).op(...SIMD.f64x2Splat).set(SCALE);
+  C(0).set(SG);
+  C(0).set(SH);
+  fn.op(OP.block, OP.void, OP.loop, OP.void);
+  // while (addr + 2B <= stop)
+  fn.get(l.addr).i32(2 * B).op(OP.i32Add).get(l.stop).op(OP.i32GtS, OP.brIf, 1);
+  fn.get(l.addr).i32(B).op(OP.i32Add).set(a1);
+  for (const [a, s] of [
+    [l.addr, s0],
+    [a1, s1],
+  ]) {
+    fn.get(a).mem(OP.f64Load, 3, scoreOffset);
+    fn.get(l.addLeft).get(l.addRight);
+    fn.get(a).get(l.feature).op(OP.i32Add).mem(OP.i32Load8u, 0, 0).get(l.bin).op(OP.i32LeU, OP.select);
+    fn.op(OP.f64Add).set(s);
+    fn.get(a).get(s).mem(OP.f64Store, 3, scoreOffset);
+  }
+  fn.get(s0).op(...SIMD.f64x2Splat).get(s1).op(...SIMD.f64x2ReplaceLane, 1).set(S);
+  // Y = clamp(−S), K = floor(Y·log2e + 0.5), R = Y − K·hi − K·lo
+  fn.get(S);
+  v(...SIMD.f64x2Neg);
+  C(-700);
+  v(...SIMD.f64x2Max);
+  C(700);
+  v(...SIMD.f64x2Min).set(Y);
+  fn.get(Y);
+  C(Math.LOG2E);
+  v(...SIMD.f64x2Mul);
+  C(0.5);
+  v(...SIMD.f64x2Add, ...SIMD.f64x2Floor).set(K);
+  fn.get(Y).get(K);
+  C(FAST_EXP.ln2Hi);
+  v(...SIMD.f64x2Mul, ...SIMD.f64x2Sub).get(K);
+  C(FAST_EXP.ln2Lo);
+  v(...SIMD.f64x2Mul, ...SIMD.f64x2Sub).set(R);
+  fn.get(R).get(R).op(...SIMD.f64x2Mul).set(R2);
+  fn.get(R2).get(R2).op(...SIMD.f64x2Mul).set(R4);
+  fn.get(R4).get(R4).op(...SIMD.f64x2Mul).set(R8);
+  const c = FAST_EXP.coefficients;
+  const quad = (n: number) => {
+    C(c[n]);
+    C(c[n + 1]);
+    fn.get(R).op(...SIMD.f64x2Mul, ...SIMD.f64x2Add);
+    C(c[n + 2]);
+    C(c[n + 3]);
+    fn.get(R).op(...SIMD.f64x2Mul, ...SIMD.f64x2Add).get(R2).op(...SIMD.f64x2Mul, ...SIMD.f64x2Add);
+  };
+  quad(0);
+  quad(4);
+  fn.get(R4).op(...SIMD.f64x2Mul, ...SIMD.f64x2Add);
+  quad(8);
+  fn.get(R8).op(...SIMD.f64x2Mul, ...SIMD.f64x2Add);
+  // × 2^K: ((i64)K + 1023) << 52 reinterpreted
+  fn.get(K).op(...SIMD.i32x4TruncSatF64x2SZero, ...SIMD.i64x2ExtendLowI32x4S);
+  fn.i64(1023).op(...SIMD.i64x2Splat, ...SIMD.i64x2Add).i32(52).op(...SIMD.i64x2Shl, ...SIMD.f64x2Mul);
+  // P = 1 / (1 + E)
+  fn.set(P);
+  C(1);
+  C(1);
+  fn.get(P).op(...SIMD.f64x2Add, ...SIMD.f64x2Div).set(P);
+  // G = floor((P − label) · scale + 0.5)
+  fn.get(P);
+  fn.get(l.addr).mem(OP.i32Load8u, 0, rec.labelByte).op(OP.f64ConvertI32U, ...SIMD.f64x2Splat);
+  fn.get(a1).mem(OP.i32Load8u, 0, rec.labelByte).op(OP.f64ConvertI32U, ...SIMD.f64x2ReplaceLane, 1);
+  fn.op(...SIMD.f64x2Sub).get(SCALE).op(...SIMD.f64x2Mul);
+  C(0.5);
+  v(...SIMD.f64x2Add, ...SIMD.f64x2Floor, ...SIMD.i32x4TruncSatF64x2SZero).set(Gi);
+  // H = max(1, floor(P · (1 − P) · scale + 0.5))
+  fn.get(P);
+  C(1);
+  fn.get(P).op(...SIMD.f64x2Sub, ...SIMD.f64x2Mul).get(SCALE).op(...SIMD.f64x2Mul);
+  C(0.5);
+  v(...SIMD.f64x2Add, ...SIMD.f64x2Floor, ...SIMD.i32x4TruncSatF64x2SZero);
+  fn.i32(1).op(...SIMD.i32x4Splat, ...SIMD.i32x4MaxS).set(Hi);
+  fn.get(l.addr).get(Gi).op(...SIMD.i32x4ExtractLane, 0).mem(OP.i32Store, 2, rec.gWord * 4);
+  fn.get(l.addr).get(Hi).op(...SIMD.i32x4ExtractLane, 0).mem(OP.i32Store, 2, rec.gWord * 4 + 4);
+  fn.get(a1).get(Gi).op(...SIMD.i32x4ExtractLane, 1).mem(OP.i32Store, 2, rec.gWord * 4);
+  fn.get(a1).get(Hi).op(...SIMD.i32x4ExtractLane, 1).mem(OP.i32Store, 2, rec.gWord * 4 + 4);
+  fn.get(SG).get(Gi).op(...SIMD.f64x2ConvertLowI32x4S, ...SIMD.f64x2Add).set(SG);
+  fn.get(SH).get(Hi).op(...SIMD.f64x2ConvertLowI32x4S, ...SIMD.f64x2Add).set(SH);
+  fn.get(l.addr).i32(2 * B).op(OP.i32Add).set(l.addr);
+  fn.op(OP.br, 0, OP.end, OP.end);
+  fn.get(SG).op(...SIMD.f64x2ExtractLane, 0).get(SG).op(...SIMD.f64x2ExtractLane, 1).op(OP.f64Add).set(l.sg);
+  fn.get(SH).op(...SIMD.f64x2ExtractLane, 0).get(SH).op(...SIMD.f64x2ExtractLane, 1).op(OP.f64Add).set(l.sh);
 }
 
 /** The compiled module for a layout (compile once, instantiate per thread with the memory). */
