@@ -72,6 +72,8 @@ function writeMatrix(dir: string, name: string, m: Matrix, withLabels: boolean):
 
 async function main(): Promise<void> {
   console.log(`bench:train — trees ${trees}, depth ${depth}, learning rate ${lr}, threads ${threads} (cpus ${os.availableParallelism()})`);
+  // The machine may be shared: the load average tells how comparable the timings are.
+  console.log(`load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const xgbVersion = args['skip-xgboost'] || args['skip-comparison'] ? null : ensureXgboost();
 
   let t = performance.now();
@@ -128,7 +130,7 @@ async function main(): Promise<void> {
         `May AUC ${mayAuc.toFixed(4)}, June AUC ${juneAuc.toFixed(4)}`,
     );
   }
-  console.log(`\npeak RSS of the bench process: ${gib(process.resourceUsage().maxRSS * 1024)}`);
+  console.log(`\npeak RSS of the bench process: ${gib(process.resourceUsage().maxRSS * 1024)}; load average at end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 }
 
 async function comparison(train: Matrix, test: Matrix, xgbVersion: string | null): Promise<void> {
@@ -177,6 +179,7 @@ async function comparison(train: Matrix, test: Matrix, xgbVersion: string | null
       const pred = new Float32Array(predBytes.buffer, predBytes.byteOffset, predBytes.byteLength / 4);
       const xgbAuc = auc(test.labels, pred);
       const xgbMs = result.trainSeconds * 1000;
+      console.log(`load average after xgboost: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
       console.log(
         `xgboost ${result.version} (hist, nthread 2): train ${seconds(xgbMs)} (DMatrix + boosting; whole child ${seconds(childMs)}), ` +
           `peak RSS ${gib(result.peakRssBytes)} (python process), May AUC ${xgbAuc.toFixed(4)}`,

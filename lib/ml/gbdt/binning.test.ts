@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binMatrix, binOf, computeBinMapper, featureThresholds, sampleRows, thresholdBetween } from './binning.ts';
+import { binMatrix, binOf, computeBinMapper, featureThresholds, mulberry32, sampleRows, sortFloat32, thresholdBetween } from './binning.ts';
 import { synthetic } from './test-data.ts';
 
 describe('binning', () => {
@@ -65,6 +65,18 @@ describe('binning', () => {
     const b = Math.fround(1 + 2 ** -23);
     expect(thresholdBetween(a, b)).toBe(b);
     expect(thresholdBetween(1, 3)).toBe(2);
+  });
+
+  it('radix sort of float32 matches the typed-array sort', () => {
+    const rand = mulberry32(4);
+    const v = Float32Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? -0 : i % 11 === 0 ? 0 : (rand() - 0.5) * 10 ** ((i % 9) - 4)));
+    v[3] = -Infinity;
+    v[4] = Infinity;
+    const expected = Float32Array.from(v).sort();
+    const got = sortFloat32(v);
+    let bad = 0;
+    for (let i = 0; i < v.length; i++) if (!(got[i] === expected[i])) bad++;
+    expect(bad).toBe(0);
   });
 
   it('samples deterministically', () => {
