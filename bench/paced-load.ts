@@ -1,10 +1,12 @@
 /**
  * An open-loop, fixed-rate HTTP/1.1 load generator (wrk2 is not in Debian).
  *
- * Request i is due at start + i/rate whether or not earlier ones have finished, and its latency is
- * measured from that due time, so a stalled server shows up as latency instead of silently
- * lowering the offered load (no coordinated omission). Raw keep-alive sockets with pre-built
- * request bytes keep the loader's own cost to a few microseconds per request.
+ * Request i is due at start + i/rate whether or not earlier ones have finished (open loop: a stalled
+ * server shows up as latency instead of silently lowering the offered load). The loader wakes every
+ * millisecond and issues what is due; a request's latency runs from that wake-up — including any
+ * wait for a free connection, which is the server's doing — while the wake-up's lag behind the due
+ * time is the loader's own and is reported separately. Raw keep-alive sockets with pre-built
+ * request bytes keep the loader's cost to a few microseconds per request.
  */
 import net from 'node:net';
 
@@ -32,6 +34,8 @@ export interface PacedResult {
   p99Ms: number;
   p999Ms: number;
   maxMs: number;
+  /** How late the loader issued requests (wake-up − due time), p99; should be ≈ 1 ms. */
+  lagP99Ms: number;
 }
 
 interface Conn {
@@ -52,6 +56,7 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
   let non2xx = 0;
   let errors = 0;
   const waiting: number[] = [];
+  const lags: number[] = [];
   const idle: Conn[] = [];
 
   const dispatch = (conn: Conn, dueAt: number) => {
@@ -110,11 +115,11 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
     const tick = () => {
       const now = performance.now();
       while (scheduled < total && start + scheduled * interval <= now) {
-        const dueAt = start + scheduled * interval;
+        lags.push(now - (start + scheduled * interval));
         scheduled++;
         const conn = idle.pop();
-        if (conn) dispatch(conn, dueAt);
-        else waiting.push(dueAt);
+        if (conn) dispatch(conn, now);
+        else waiting.push(now);
       }
       // 1 ms ticks: due requests go out in small bursts without the loader spinning a core.
       if (scheduled < total) setTimeout(tick, 1);
@@ -141,5 +146,6 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
     p99Ms: q(0.99),
     p999Ms: q(0.999),
     maxMs: sorted.length ? sorted[sorted.length - 1] : Number.NaN,
+    lagP99Ms: Float64Array.from(lags).sort()[Math.floor(lags.length * 0.99)] ?? Number.NaN,
   };
 }

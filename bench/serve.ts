@@ -11,6 +11,8 @@
  *   micro-batching settings for (b): off (one request per ORT call), adaptive (max wait 0), 1 ms;
  *   a fixed-rate (open-loop) run at half of (b)'s peak, reporting p99.
  * Bars: (b) ≥ 75% of (a); p99 ≤ 5 ms at half of (b)'s peak; (c) rows/s ≥ 50% of (d) batch-256 rows/s.
+ * (a), (b), (c) run interleaved `--repeat` times (best run counts); the fixed-rate run repeats too
+ * and its median p99 counts — on a shared machine one neighbour's burst should not decide a bar.
  *
  * The model is this checkout's committed champion (manifests/production.json at HEAD), or the test
  * fixture model when nothing is committed yet, or the repository given with --repo.
@@ -38,12 +40,14 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '64' },
     repo: { type: 'string' },
+    repeat: { type: 'string', default: '2' },
     'skip-batching': { type: 'boolean', default: false },
   },
 });
 const DURATION = Number(args.duration);
 const WARMUP = Number(args.warmup);
 const CONNECTIONS = Number(args.connections);
+const REPEAT = Math.max(1, Number(args.repeat));
 const BATCH_ROWS = 256;
 
 function ensureWrk(): string {
@@ -211,30 +215,61 @@ async function main(): Promise<void> {
 
   console.log(`bench:serve — ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${wrkVersion}`);
   console.log(`model: ${manifest.champion.version} (${card.trees} trees, ${f0(bytes.byteLength / 1024)} KiB) — ${modelLabel}`);
+  const loadBefore = os.loadavg();
   console.log(`wrk: 1 thread, ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per run; server: defaults (request logging on, ORT 1 intra-op thread)\n`);
 
   try {
-    const main = await withServer(repoDir, {}, async (server) => ({
-      a: await measure(server, scripts.echo),
-      b: await measure(server, scripts.single),
-      c: await measure(server, scripts.batch),
-    }));
-    const half = Math.round(main.b.rps / 2);
-    const paced: PacedResult = await withServer(repoDir, {}, async (server) => {
-      await pacedLoad({ host: '127.0.0.1', port: server.port, path: '/v1/predict', bodies: singleBodies, rate: half, durationMs: WARMUP * 1000, connections: CONNECTIONS });
-      return pacedLoad({ host: '127.0.0.1', port: server.port, path: '/v1/predict', bodies: singleBodies, rate: half, durationMs: DURATION * 1000, connections: CONNECTIONS });
+    // Interleaved repeats, best run per scenario: on a shared machine a neighbour's burst should not
+    // decide a ratio. The paced run keeps every repeat and is judged on the median p99.
+    const runs: Record<'a' | 'b' | 'c', Measured[]> = { a: [], b: [], c: [] };
+    await withServer(repoDir, {}, async (server) => {
+      for (let r = 0; r < REPEAT; r++) {
+        runs.a.push(await measure(server, scripts.echo));
+        runs.b.push(await measure(server, scripts.single));
+        runs.c.push(await measure(server, scripts.batch));
+      }
     });
-    const bare1 = await bareOrt(bytes, flights, 1, Math.max(3, DURATION / 2));
-    const bare256 = await bareOrt(bytes, flights, BATCH_ROWS, Math.max(3, DURATION / 2));
+    const best = (list: Measured[]) => list.reduce((x, y) => (y.rps > x.rps ? y : x));
+    const main = { a: best(runs.a), b: best(runs.b), c: best(runs.c) };
+    const half = Math.round(main.b.rps / 2);
+    const pacedRuns: PacedResult[] = await withServer(repoDir, {}, async (server) => {
+      const options = { host: '127.0.0.1', port: server.port, path: '/v1/predict', bodies: singleBodies, rate: half, connections: CONNECTIONS };
+      await pacedLoad({ ...options, durationMs: WARMUP * 1000 });
+      const out: PacedResult[] = [];
+      for (let r = 0; r < REPEAT + 1; r++) out.push(await pacedLoad({ ...options, durationMs: DURATION * 1000 }));
+      return out;
+    });
+    const paced = [...pacedRuns].sort((x, y) => x.p99Ms - y.p99Ms)[Math.floor(pacedRuns.length / 2)];
+    const bareRuns = { one: [] as BareResult[], batch: [] as BareResult[] };
+    for (let r = 0; r < REPEAT; r++) {
+      bareRuns.one.push(await bareOrt(bytes, flights, 1, Math.max(3, DURATION / 2)));
+      bareRuns.batch.push(await bareOrt(bytes, flights, BATCH_ROWS, Math.max(3, DURATION / 2)));
+    }
+    const bestBare = (list: BareResult[]) => list.reduce((x, y) => (y.rowsPerSecond > x.rowsPerSecond ? y : x));
+    const bare1 = bestBare(bareRuns.one);
+    const bare256 = bestBare(bareRuns.batch);
 
     const batching: { label: string; env: Record<string, string>; result: Measured }[] = [];
     if (!args['skip-batching']) {
-      for (const [label, env] of [
+      const configs = [
         ['off (1 request per ORT call)', { BATCH_MAX_ROWS: '1' }],
         ['adaptive, max wait 0 (default)', { BATCH_MAX_WAIT_MS: '0' }],
         ['max wait 1 ms', { BATCH_MAX_WAIT_MS: '1' }],
-      ] as const) {
-        batching.push({ label, env, result: await withServer(repoDir, env, (server) => measure(server, scripts.single)) });
+        ['max wait 2 ms', { BATCH_MAX_WAIT_MS: '2' }],
+      ] as const;
+      // One server per setting, measured in turns, best run each (as above).
+      const servers: ServerProcess[] = [];
+      try {
+        for (const [, env] of configs) {
+          const server = await startServerProcess({ env: { MODEL_REPO_ROOT: repoDir, MODEL_POLL_INTERVAL_MS: '0', ...env }, parseLogs: false });
+          servers.push(server);
+          await server.ready();
+        }
+        const results: Measured[][] = configs.map(() => []);
+        for (let r = 0; r < REPEAT; r++) for (const [i, server] of servers.entries()) results[i].push(await measure(server, scripts.single));
+        configs.forEach(([label, env], i) => batching.push({ label, env, result: best(results[i]) }));
+      } finally {
+        for (const server of servers) await server.stop();
       }
     }
 
@@ -242,36 +277,42 @@ async function main(): Promise<void> {
       `${name.padEnd(44)} ${f0(r.rps).padStart(9)} req/s ${f0(r.rps * rows).padStart(10)} rows/s   p50 ${f2(r.p50Ms).padStart(6)} ms   p99 ${f2(r.p99Ms).padStart(6)} ms   server CPU ${f0(r.cpuUsPerRequest).padStart(5)} µs/req   non-2xx ${r.non2xx + r.errors}`;
     const bareRow = (name: string, r: BareResult) =>
       `${name.padEnd(44)} ${f0(r.callsPerSecond).padStart(9)} call/s ${f0(r.rowsPerSecond).padStart(9)} rows/s   p50 ${f2(r.p50Ms).padStart(6)} ms   p99 ${f2(r.p99Ms).padStart(6)} ms`;
+    console.log(`best of ${REPEAT} interleaved runs per scenario; * = median fixed-rate run\n`);
     console.log(row('(a) framework ceiling POST /bench/echo', main.a));
     console.log(row('(b) POST /v1/predict, 1 row', main.b));
     console.log(row(`(c) POST /v1/predict, ${BATCH_ROWS} rows`, main.c, BATCH_ROWS));
     console.log(bareRow('(d) bare ORT score(), batch 1', bare1));
     console.log(bareRow(`(d) bare ORT score(), batch ${BATCH_ROWS}`, bare256));
-    console.log(
-      `${`fixed rate ${f0(half)} req/s (half of b), 1 row`.padEnd(44)} ${f0(paced.achievedRate).padStart(9)} req/s achieved   p50 ${f2(paced.p50Ms)} ms   p90 ${f2(paced.p90Ms)} ms   p99 ${f2(paced.p99Ms)} ms   p99.9 ${f2(paced.p999Ms)} ms   max ${f2(paced.maxMs)} ms   non-2xx ${paced.non2xx + paced.errors}`,
-    );
+    for (const [i, run] of pacedRuns.entries()) {
+      const label = `${i === 0 ? `fixed rate ${f0(half)} req/s (half of b)` : ''}`.padEnd(36) + ` run ${i + 1}${run === paced ? '*' : ' '}`;
+      console.log(
+        `${label.padEnd(44)} ${f0(run.achievedRate).padStart(9)} req/s achieved   p50 ${f2(run.p50Ms)} ms   p90 ${f2(run.p90Ms)} ms   p99 ${f2(run.p99Ms)} ms   p99.9 ${f2(run.p999Ms)} ms   max ${f2(run.maxMs)} ms   non-2xx ${run.non2xx + run.errors}   loader lag p99 ${f2(run.lagP99Ms)} ms`,
+      );
+    }
     if (batching.length) {
       console.log('\nmicro-batching for (b):');
       for (const b of batching) console.log(row(`  ${b.label}`, b.result));
     }
 
+    const failures = [...runs.a, ...runs.b, ...runs.c].reduce((n, r) => n + r.non2xx + r.errors, 0) + pacedRuns.reduce((n, r) => n + r.non2xx + r.errors, 0);
     const ratioB = main.b.rps / main.a.rps;
     const ratioC = (main.c.rps * BATCH_ROWS) / bare256.rowsPerSecond;
     const bars = [
       { name: '(b) / (a) ≥ 75%', value: pct(ratioB), ok: ratioB >= 0.75 },
-      { name: 'p99 at half of (b) ≤ 5 ms', value: `${f2(paced.p99Ms)} ms`, ok: paced.p99Ms <= 5 },
+      { name: 'p99 at half of (b) ≤ 5 ms (median run)', value: `${f2(paced.p99Ms)} ms`, ok: paced.p99Ms <= 5 },
       { name: '(c rows/s) / (d batch-256 rows/s) ≥ 50%', value: pct(ratioC), ok: ratioC >= 0.5 },
-      { name: 'zero non-2xx in every run', value: String(main.a.non2xx + main.b.non2xx + main.c.non2xx + paced.non2xx + paced.errors), ok: main.a.non2xx + main.b.non2xx + main.c.non2xx + paced.non2xx + paced.errors === 0 },
+      { name: 'zero non-2xx in every run', value: String(failures), ok: failures === 0 },
     ];
     console.log('\nratios and bars:');
     for (const b of bars) console.log(`  ${b.ok ? 'PASS' : 'FAIL'}  ${b.name.padEnd(44)} ${b.value}`);
     console.log(`  info  (d batch-256 rows/s) / (d batch-1 rows/s)          ${f2(bare256.rowsPerSecond / bare1.rowsPerSecond)}×`);
 
-    const results = { model: { version: manifest.champion.version, trees: card.trees, bytes: bytes.byteLength, label: modelLabel }, connections: CONNECTIONS, durationSeconds: DURATION, ...main, bare1, bare256, paced: { rate: half, ...paced }, batching, ratios: { bOverA: ratioB, cOverD256: ratioC }, bars };
+    const results = { model: { version: manifest.champion.version, trees: card.trees, bytes: bytes.byteLength, label: modelLabel }, connections: CONNECTIONS, durationSeconds: DURATION, ...main, bare1, bare256, paced: { rate: half, median: paced, runs: pacedRuns }, runs, batching, ratios: { bOverA: ratioB, cOverD256: ratioC }, bars };
     const outDir = path.join(process.cwd(), '.cache', 'bench');
     mkdirSync(outDir, { recursive: true });
     writeFileSync(path.join(outDir, 'serve.json'), `${JSON.stringify(results, null, 2)}\n`);
-    console.log(`\nresults: .cache/bench/serve.json`);
+    console.log(`\nload average before the run (1, 5, 15 min): ${loadBefore.map(f2).join(', ')} on ${os.cpus().length} cores — other work on the machine competes with the server and wrk`);
+    console.log(`results: .cache/bench/serve.json`);
     if (bars.some((b) => !b.ok)) process.exitCode = 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });
