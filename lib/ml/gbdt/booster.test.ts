@@ -122,6 +122,19 @@ describe('trainGbdt', () => {
     expect(JSON.stringify(e.model)).not.toBe(JSON.stringify(a.model));
   });
 
+  it('stops its worker threads when training fails', async () => {
+    const train = xorData(20_000, 13);
+    const failing = trainGbdt(train, null, { trees: 5, threads: 2 }, {
+      onProgress: () => {
+        throw new Error('stop here');
+      },
+    });
+    await expect(failing).rejects.toThrow('stop here');
+    // Training again works (nothing is left waiting on the old mailbox).
+    const { model } = await trainGbdt(train, null, { trees: 2, threads: 2 });
+    expect(model.trees).toHaveLength(2);
+  });
+
   it('respects maxDepth, maxLeaves, minDataInLeaf and minChildWeight', async () => {
     const train = xorData(5000, 10, 0.2);
     const cases = [

@@ -170,9 +170,6 @@ export async function trainGbdt(
     control: sharedArray(Int32Array, CONTROL_SLOTS * 4),
     errorText: sharedArray(Uint8Array, 4096),
   };
-  fillRecordsWasm(state, train.values, train.labels, mapper, base, scratchAt);
-  lap('binning', t);
-
   const validScores = validation ? new Float64Array(validation.rows).fill(base) : null;
   const trees: BinnedTree[] = [];
   const treeValues: Float64Array[] = [];
@@ -181,8 +178,13 @@ export async function trainGbdt(
   let bestLoss = Infinity;
   const pool = new ShardPool(state, layout);
   try {
+    // The workers load while this thread bins the rows.
+    const starting = pool.start();
+    starting.catch(() => {});
+    fillRecordsWasm(state, train.values, train.labels, mapper, base, scratchAt);
+    lap('binning', t);
     t = performance.now();
-    await pool.start();
+    await starting;
     lap('workers', t);
     const workspace = new TreeWorkspace(layout, maxLeaves);
     let pending = 0;
