@@ -150,14 +150,17 @@ async function comparison(train: Matrix, test: Matrix, xgbVersion: string | null
     threads,
   };
   t = performance.now();
+  const cpuStart = process.cpuUsage();
   const ours = await trainGbdt(train, null, params);
   const oursMs = performance.now() - t;
+  const cpu = process.cpuUsage(cpuStart);
+  const oursCpuMs = (cpu.user + cpu.system) / 1000;
   const oursRss = process.resourceUsage().maxRSS * 1024;
   const oursAuc = auc(test.labels, predictProbaMatrix(ours.model, test.values, test.cols));
   const timingText = Object.entries(ours.timings)
     .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`)
     .join(', ');
-  console.log(`taxiway gbdt: train ${seconds(oursMs)} (${timingText}), peak RSS ${gib(oursRss)} (whole bench process), May AUC ${oursAuc.toFixed(4)}`);
+  console.log(`taxiway gbdt: train ${seconds(oursMs)} (CPU ${seconds(oursCpuMs)}; ${timingText}), peak RSS ${gib(oursRss)} (whole bench process), May AUC ${oursAuc.toFixed(4)}`);
 
   if (xgbVersion) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'taxiway-bench-'));
@@ -174,18 +177,18 @@ async function comparison(train: Matrix, test: Matrix, xgbVersion: string | null
       const childMs = performance.now() - t;
       if (child.status !== 0) throw new Error(`xgboost failed (${child.status}): ${child.stderr}`);
       const lines = child.stdout.trim().split('\n');
-      const result = JSON.parse(lines[lines.length - 1]) as { trainSeconds: number; peakRssBytes: number; version: string };
+      const result = JSON.parse(lines[lines.length - 1]) as { trainSeconds: number; trainCpuSeconds: number; peakRssBytes: number; version: string };
       const predBytes = readFileSync(path.join(dir, 'xgboost.pred.f32'));
       const pred = new Float32Array(predBytes.buffer, predBytes.byteOffset, predBytes.byteLength / 4);
       const xgbAuc = auc(test.labels, pred);
       const xgbMs = result.trainSeconds * 1000;
       console.log(`load average after xgboost: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
       console.log(
-        `xgboost ${result.version} (hist, nthread 2): train ${seconds(xgbMs)} (DMatrix + boosting; whole child ${seconds(childMs)}), ` +
+        `xgboost ${result.version} (hist, nthread 2): train ${seconds(xgbMs)} (CPU ${seconds(result.trainCpuSeconds * 1000)}; DMatrix + boosting; whole child ${seconds(childMs)}), ` +
           `peak RSS ${gib(result.peakRssBytes)} (python process), May AUC ${xgbAuc.toFixed(4)}`,
       );
       console.log(
-        `ratios (ours / xgboost): time ${(oursMs / xgbMs).toFixed(2)}x, peak RSS ${(oursRss / result.peakRssBytes).toFixed(2)}x, ` +
+        `ratios (ours / xgboost): time ${(oursMs / xgbMs).toFixed(2)}x, CPU time ${(oursCpuMs / (result.trainCpuSeconds * 1000)).toFixed(2)}x, peak RSS ${(oursRss / result.peakRssBytes).toFixed(2)}x, ` +
           `AUC difference ${(oursAuc - xgbAuc >= 0 ? '+' : '') + (oursAuc - xgbAuc).toFixed(4)}`,
       );
     } finally {
