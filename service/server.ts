@@ -15,6 +15,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = jsonLogger((chunk) => process.stdout.write(chunk), { level: config.logLevel });
+  // Lines wait up to 20 ms in the buffer; never lose them on the way out (exit handlers are sync).
+  process.on('exit', () => logger.flush());
   const service = await startService(config, { logger, env: process.env });
   const stop = (signal: string) => {
     service.shutdown(signal).then(
