@@ -48,8 +48,13 @@ export function piecesOf(job: number, shards: number): number {
   return job === JOB.START_TREE ? shards * START_PARTS : shards;
 }
 
-/** Busy-wait this many polls before sleeping in Atomics.wait. */
-export const SPIN_POLLS = 2_000;
+/**
+ * Busy-wait this many polls (~20 ns each) before sleeping in Atomics.wait. Jobs of one tree come
+ * every few tens of µs; measured on 2M rows, 2,000 polls let the worker fall asleep before almost
+ * every job (its wake-up then delays it), 10,000 cut that by 85% and the grow time by ~7%. Longer
+ * spinning costs CPU when the machine is shared, so this stays in between.
+ */
+export const SPIN_POLLS = 5_000;
 
 /** Leaves with fewer rows than this are split by the main thread alone. */
 export const PARALLEL_MIN_ROWS = 8_192;
