@@ -49,7 +49,7 @@ export interface GbdtParams {
 
 /**
  * Measured with `npm run bench:train` (Jan 1 – Apr 23 2001, 1.86M rows, early stopping on
- * Apr 24–30, the project's 13 features): May AUC 0.740, June AUC 0.750, 25–45 s on the 2-core
+ * Apr 24–30, the project's 13 features): May AUC 0.740, June AUC 0.750, 22–45 s on the 2-core
  * machine depending on its load (400 trees at 0.2 reached 0.753 / 0.760 in 39–48 s; the lighter
  * setting keeps a margin under the 60 s budget on a busy machine). Histograms without counts
  * (minDataInLeaf 0, minChildWeight instead) are faster.
