@@ -8,7 +8,9 @@
  *   (b) single-row POST /v1/predict;
  *   (c) POST /v1/predict with 256 rows per request;
  *   (d) bare ONNX Runtime in this process: score() at batch 1 and batch 256 on prebuilt inputs;
- *   micro-batching settings for (b): off (one request per ORT call), adaptive (max wait 0), 1 ms;
+ *   settings compared: where inference runs (split: batches of 64+ rows on a worker thread, smaller
+ *   ones on the event loop; main thread only; worker only) and micro-batching (off, adaptive max
+ *   wait 0, 1 ms, 2 ms);
  *   a fixed-rate (open-loop) run at half of (b)'s peak, reporting p99.
  * Bars: (b) ≥ 75% of (a); p99 ≤ 5 ms at half of (b)'s peak; (c) rows/s ≥ 50% of (d) batch-256 rows/s.
  * (a), (b), (c) run interleaved `--repeat` times (best run counts); the fixed-rate run repeats too
@@ -249,14 +251,16 @@ async function main(): Promise<void> {
     const bare1 = bestBare(bareRuns.one);
     const bare256 = bestBare(bareRuns.batch);
 
-    const batching: { label: string; env: Record<string, string>; result: Measured }[] = [];
+    const batching: { label: string; env: Record<string, string>; single: Measured; batch: Measured | null }[] = [];
     if (!args['skip-batching']) {
-      const configs = [
-        ['off (1 request per ORT call)', { BATCH_MAX_ROWS: '1' }],
-        ['adaptive, max wait 0 (default)', { BATCH_MAX_WAIT_MS: '0' }],
-        ['max wait 1 ms', { BATCH_MAX_WAIT_MS: '1' }],
-        ['max wait 2 ms', { BATCH_MAX_WAIT_MS: '2' }],
-      ] as const;
+      const configs: [string, Record<string, string>, boolean][] = [
+        ['default: split threads, adaptive batching', {}, true],
+        ['inference on the main thread only', { INFERENCE_THREAD: 'main' }, true],
+        ['inference on the worker only', { INFERENCE_THREAD: 'worker' }, true],
+        ['micro-batching off (1 request per call)', { BATCH_MAX_ROWS: '1' }, false],
+        ['batching max wait 1 ms', { BATCH_MAX_WAIT_MS: '1' }, false],
+        ['batching max wait 2 ms', { BATCH_MAX_WAIT_MS: '2' }, false],
+      ];
       // One server per setting, measured in turns, best run each (as above).
       const servers: ServerProcess[] = [];
       try {
@@ -265,18 +269,24 @@ async function main(): Promise<void> {
           servers.push(server);
           await server.ready();
         }
-        const results: Measured[][] = configs.map(() => []);
-        for (let r = 0; r < REPEAT; r++) for (const [i, server] of servers.entries()) results[i].push(await measure(server, scripts.single));
-        configs.forEach(([label, env], i) => batching.push({ label, env, result: best(results[i]) }));
+        const single: Measured[][] = configs.map(() => []);
+        const batch: Measured[][] = configs.map(() => []);
+        for (let r = 0; r < REPEAT; r++) {
+          for (const [i, server] of servers.entries()) {
+            single[i].push(await measure(server, scripts.single));
+            if (configs[i][2]) batch[i].push(await measure(server, scripts.batch));
+          }
+        }
+        configs.forEach(([label, env, withBatch], i) => batching.push({ label, env, single: best(single[i]), batch: withBatch ? best(batch[i]) : null }));
       } finally {
         for (const server of servers) await server.stop();
       }
     }
 
     const row = (name: string, r: Measured, rows = 1) =>
-      `${name.padEnd(44)} ${f0(r.rps).padStart(9)} req/s ${f0(r.rps * rows).padStart(10)} rows/s   p50 ${f2(r.p50Ms).padStart(6)} ms   p99 ${f2(r.p99Ms).padStart(6)} ms   server CPU ${f0(r.cpuUsPerRequest).padStart(5)} µs/req   non-2xx ${r.non2xx + r.errors}`;
+      `${name.padEnd(52)} ${f0(r.rps).padStart(9)} req/s ${f0(r.rps * rows).padStart(10)} rows/s   p50 ${f2(r.p50Ms).padStart(6)} ms   p99 ${f2(r.p99Ms).padStart(6)} ms   server CPU ${f0(r.cpuUsPerRequest).padStart(5)} µs/req   non-2xx ${r.non2xx + r.errors}`;
     const bareRow = (name: string, r: BareResult) =>
-      `${name.padEnd(44)} ${f0(r.callsPerSecond).padStart(9)} call/s ${f0(r.rowsPerSecond).padStart(9)} rows/s   p50 ${f2(r.p50Ms).padStart(6)} ms   p99 ${f2(r.p99Ms).padStart(6)} ms`;
+      `${name.padEnd(52)} ${f0(r.callsPerSecond).padStart(9)} call/s ${f0(r.rowsPerSecond).padStart(9)} rows/s   p50 ${f2(r.p50Ms).padStart(6)} ms   p99 ${f2(r.p99Ms).padStart(6)} ms`;
     console.log(`best of ${REPEAT} interleaved runs per scenario; * = median fixed-rate run\n`);
     console.log(row('(a) framework ceiling POST /bench/echo', main.a));
     console.log(row('(b) POST /v1/predict, 1 row', main.b));
@@ -284,14 +294,17 @@ async function main(): Promise<void> {
     console.log(bareRow('(d) bare ORT score(), batch 1', bare1));
     console.log(bareRow(`(d) bare ORT score(), batch ${BATCH_ROWS}`, bare256));
     for (const [i, run] of pacedRuns.entries()) {
-      const label = `${i === 0 ? `fixed rate ${f0(half)} req/s (half of b)` : ''}`.padEnd(36) + ` run ${i + 1}${run === paced ? '*' : ' '}`;
+      const label = `${i === 0 ? `fixed rate ${f0(half)} req/s (half of b)` : ''}`.padEnd(44) + ` run ${i + 1}${run === paced ? '*' : ' '}`;
       console.log(
-        `${label.padEnd(44)} ${f0(run.achievedRate).padStart(9)} req/s achieved   p50 ${f2(run.p50Ms)} ms   p90 ${f2(run.p90Ms)} ms   p99 ${f2(run.p99Ms)} ms   p99.9 ${f2(run.p999Ms)} ms   max ${f2(run.maxMs)} ms   non-2xx ${run.non2xx + run.errors}   loader lag p99 ${f2(run.lagP99Ms)} ms`,
+        `${label.padEnd(52)} ${f0(run.achievedRate).padStart(9)} req/s achieved   p50 ${f2(run.p50Ms)} ms   p90 ${f2(run.p90Ms)} ms   p99 ${f2(run.p99Ms)} ms   p99.9 ${f2(run.p999Ms)} ms   max ${f2(run.maxMs)} ms   non-2xx ${run.non2xx + run.errors}   loader lag p99 ${f2(run.lagP99Ms)} ms`,
       );
     }
     if (batching.length) {
-      console.log('\nmicro-batching for (b):');
-      for (const b of batching) console.log(row(`  ${b.label}`, b.result));
+      console.log('\nsettings compared (b = 1 row, c = 256 rows per request):');
+      for (const b of batching) {
+        console.log(row(`  ${b.label}, b`, b.single));
+        if (b.batch) console.log(row(`  ${b.label}, c`, b.batch, BATCH_ROWS));
+      }
     }
 
     const failures = [...runs.a, ...runs.b, ...runs.c].reduce((n, r) => n + r.non2xx + r.errors, 0) + pacedRuns.reduce((n, r) => n + r.non2xx + r.errors, 0);
@@ -304,7 +317,7 @@ async function main(): Promise<void> {
       { name: 'zero non-2xx in every run', value: String(failures), ok: failures === 0 },
     ];
     console.log('\nratios and bars:');
-    for (const b of bars) console.log(`  ${b.ok ? 'PASS' : 'FAIL'}  ${b.name.padEnd(44)} ${b.value}`);
+    for (const b of bars) console.log(`  ${b.ok ? 'PASS' : 'FAIL'}  ${b.name.padEnd(52)} ${b.value}`);
     console.log(`  info  (d batch-256 rows/s) / (d batch-1 rows/s)          ${f2(bare256.rowsPerSecond / bare1.rowsPerSecond)}×`);
 
     const results = { model: { version: manifest.champion.version, trees: card.trees, bytes: bytes.byteLength, label: modelLabel }, connections: CONNECTIONS, durationSeconds: DURATION, ...main, bare1, bare256, paced: { rate: half, median: paced, runs: pacedRuns }, runs, batching, ratios: { bOverA: ratioB, cOverD256: ratioC }, bars };

@@ -53,10 +53,10 @@ describe('service/server.ts as a process', () => {
     expect(check.error, 'promtool is missing: run scripts/setup-test-deps.sh').toBeUndefined();
     expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
 
-    const requestLine = server.logs.find((l) => l.event === 'request' && l.route === '/v1/predict');
+    const requestLine = await server.waitForLog((l) => l.event === 'request' && l.route === '/v1/predict');
     expect(requestLine).toMatchObject({ level: 'info', requestId: body.requestId, method: 'POST', status: 200 });
     expect(typeof requestLine?.ms).toBe('number');
-    expect(server.logs.find((l) => l.event === 'model_loaded')).toMatchObject({ version: repo.models.a.version, trigger: 'startup' });
+    expect(await server.waitForLog((l) => l.event === 'model_loaded')).toMatchObject({ version: repo.models.a.version, trigger: 'startup' });
   });
 
   it('on SIGTERM: readiness off, the in-flight request completes, then exit 0 and no more connections', async () => {

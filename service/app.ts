@@ -6,12 +6,13 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { DELAY_THRESHOLD_MINUTES } from '../lib/data/flights.ts';
-import type { ModelInputs, RawFlight } from '../lib/features/spec.ts';
+import type { RawFlight } from '../lib/features/spec.ts';
 import { MicroBatcher, type Submission } from './batcher.ts';
 import { OnlineQuality, PredictionLog } from './feedback.ts';
 import { header, isJsonContentType, type NodeBindings, parseJson, readBody } from './http-io.ts';
 import type { Logger } from './logger.ts';
 import type { SyncOutcome } from './model-manager.ts';
+import type { FlightScores } from './scorer.ts';
 import { openApiDocument } from './openapi.ts';
 import { EXPOSITION_CONTENT_TYPE } from './prometheus.ts';
 import { type ServiceMetrics, stageHandles } from './service-metrics.ts';
@@ -23,7 +24,7 @@ export interface HeldModel {
   readonly threshold: number;
   readonly knownOrigins: ReadonlySet<string>;
   readonly knownDestinations: ReadonlySet<string>;
-  score(inputs: ModelInputs): Promise<Float32Array>;
+  scoreFlights(flights: readonly RawFlight[]): Promise<FlightScores>;
   /** Ends the hold taken by `acquire`. */
   letGo(): void;
 }
@@ -54,7 +55,7 @@ export interface AppConfig {
   maxBodyBytes: number;
   maxInflight: number;
   inferenceTimeoutMs: number;
-  batching: { maxBatchRows: number; maxWaitMs: number };
+  batching: { maxBatchRows: number; maxWaitMs: number; concurrency?: number };
   feedback: { capacity: number; window: number };
   adminToken: string | null;
   logRequests: boolean;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ModelInputs, RawFlight } from '../lib/features/spec.ts';
+import type { RawFlight } from '../lib/features/spec.ts';
 import { type BatchModel, type BatchStats, MicroBatcher } from './batcher.ts';
 
 const flight = (distance: number): RawFlight => ({ departure: '2001-05-04T17:35', distance, origin: 'ORD', destination: 'LGA' });
@@ -10,10 +10,10 @@ function model(version = 'v1') {
   const m: BatchModel & { calls: number[]; hold(): () => void } = {
     version,
     calls,
-    async score(inputs: ModelInputs) {
-      calls.push(inputs.rows);
+    async scoreFlights(flights: readonly RawFlight[]) {
+      calls.push(flights.length);
       await gate;
-      return Float32Array.from({ length: inputs.rows }, (_, r) => inputs.numeric[r * 4 + 3]);
+      return { scores: Float32Array.from(flights, (f) => f.distance), featuresMs: 0.1, inferenceMs: 0.2 };
     },
     hold() {
       let open!: () => void;
@@ -101,7 +101,7 @@ describe('MicroBatcher', () => {
     await new Promise((r) => setImmediate(r));
     expect(m.calls).toEqual([1]);
 
-    const broken: BatchModel = { version: 'x', score: () => Promise.reject(new Error('boom')) };
+    const broken: BatchModel = { version: 'x', scoreFlights: () => Promise.reject(new Error('boom')) };
     const failed = [b.submit(broken, [flight(1)]).result, b.submit(broken, [flight(2)]).result];
     for (const f of failed) await expect(f).rejects.toThrow('boom');
   });

@@ -1,19 +1,19 @@
 /**
  * Micro-batching: rows from concurrent requests are scored in one ONNX Runtime call.
  *
- * ORT's Node binding runs a session synchronously on the event loop, so a call's fixed cost (tensor
- * setup, string tensors, the graph walk) is paid per call, not per row. While one batch runs, new
+ * A call has a fixed cost (a worker round trip or an event-loop turn, tensor setup, string
+ * tensors, the graph walk) paid per call, not per row. While one batch runs, new
  * requests queue; when it finishes, everything queued goes out as the next batch (adaptive: batches
  * grow with load, and an idle service scores a lone request at once). `maxWaitMs` > 0 additionally
  * holds the first request of a batch back for up to that long to gather more.
  */
-import { toModelInputs } from '../lib/features/flight-features.ts';
 import type { RawFlight } from '../lib/features/spec.ts';
+import type { FlightScores } from './scorer.ts';
 
-/** Anything that scores model inputs; in the service, a held ServingModel. */
+/** Anything that scores flights; in the service, a held ServingModel. */
 export interface BatchModel {
   readonly version: string;
-  score(inputs: ReturnType<typeof toModelInputs>): Promise<Float32Array>;
+  scoreFlights(flights: readonly RawFlight[]): Promise<FlightScores>;
 }
 
 export interface BatchStats {
@@ -29,6 +29,16 @@ export interface BatcherOptions {
   maxBatchRows: number;
   /** How long the first queued request may wait for company; 0 = only what is already queued. */
   maxWaitMs: number;
+  /**
+   * Batches in flight at once (default 1). With inference on a worker thread, 2 lets the event loop
+   * prepare and answer one batch while the worker scores the next; on the main thread, 1.
+   */
+  concurrency?: number;
+  /**
+   * A batch beyond the first in flight needs at least this many queued rows (default 64): small
+   * extra batches only add round trips, while big ones keep the worker busy.
+   */
+  overlapMinRows?: number;
   /** Called after every ORT call, for metrics. */
   onBatch?: (stats: BatchStats) => void;
   now?: () => number;
@@ -58,7 +68,9 @@ export class MicroBatcher {
   readonly #now: () => number;
   #queue: Job[] = [];
   #queuedRows = 0;
-  #running = false;
+  #running = 0;
+  readonly #concurrency: number;
+  readonly #overlapMinRows: number;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #immediate = false;
 
@@ -67,6 +79,9 @@ export class MicroBatcher {
     if (!(options.maxWaitMs >= 0)) throw new Error(`maxWaitMs must be ≥ 0, got ${options.maxWaitMs}`);
     this.#options = options;
     this.#now = options.now ?? (() => performance.now());
+    this.#concurrency = options.concurrency ?? 1;
+    this.#overlapMinRows = options.overlapMinRows ?? 64;
+    if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1) throw new Error(`concurrency must be a positive integer, got ${options.concurrency}`);
   }
 
   get queuedRows(): number {
@@ -97,8 +112,13 @@ export class MicroBatcher {
   }
 
   /** `soon`: flush on the next turn regardless of maxWaitMs (a backlog built up during a call). */
+  /** Whether another batch may start now. */
+  #canStart(): boolean {
+    return this.#running === 0 || (this.#running < this.#concurrency && this.#queuedRows >= this.#overlapMinRows);
+  }
+
   #schedule(soon = false): void {
-    if (this.#running) return;
+    if (!this.#canStart()) return;
     if (soon || this.#queuedRows >= this.#options.maxBatchRows || this.#options.maxWaitMs === 0) {
       if (this.#timer) clearTimeout(this.#timer);
       this.#timer = null;
@@ -139,14 +159,16 @@ export class MicroBatcher {
   }
 
   async #flush(): Promise<void> {
-    if (this.#running) return;
+    if (!this.#canStart()) return;
     const batch = this.#take();
     if (batch.length === 0) return;
-    this.#running = true;
+    this.#running++;
+    // A free slot takes the rest of the queue now rather than after this batch.
+    if (this.#queuedRows > 0) this.#schedule(true);
     try {
       await this.#run(batch);
     } finally {
-      this.#running = false;
+      this.#running--;
       // Whatever queued during the call is the next batch; no extra waiting under load.
       if (this.#queuedRows > 0) this.#schedule(true);
       else this.#queue = [];
@@ -165,17 +187,14 @@ export class MicroBatcher {
       flights = all;
     }
     try {
-      const inputs = toModelInputs(flights);
-      const t1 = this.#now();
-      const scores = await model.score(inputs);
-      const t2 = this.#now();
+      const { scores, featuresMs, inferenceMs } = await model.scoreFlights(flights);
       let offset = 0;
       for (const job of batch) {
         const n = job.flights.length;
         job.resolve(batch.length === 1 ? scores : scores.subarray(offset, offset + n));
         offset += n;
       }
-      this.#options.onBatch?.({ version: model.version, rows: flights.length, requests: batch.length, featuresSeconds: (t1 - t0) / 1000, inferenceSeconds: (t2 - t1) / 1000 });
+      this.#options.onBatch?.({ version: model.version, rows: flights.length, requests: batch.length, featuresSeconds: featuresMs / 1000, inferenceSeconds: inferenceMs / 1000 });
     } catch (error) {
       for (const job of batch) job.reject(error);
     }

@@ -26,8 +26,14 @@ export interface ServiceConfig {
   /** Predictions handled at once; more get 429. */
   maxInflight: number;
   inferenceTimeoutMs: number;
-  batching: { maxBatchRows: number; maxWaitMs: number };
+  batching: { maxBatchRows: number; maxWaitMs: number; concurrency: number };
   intraOpThreads: number;
+  /**
+   * Where ONNX Runtime runs: `split` (batches of at least `workerMinRows` on a worker thread,
+   * smaller ones on the main thread), `worker` (all on the worker) or `main`.
+   */
+  inferenceThread: 'split' | 'worker' | 'main';
+  workerMinRows: number;
   feedback: { capacity: number; window: number };
   drainTimeoutMs: number;
   /** Delay between readiness going off and the listener closing (lets a load balancer notice). */
@@ -49,6 +55,8 @@ export const DEFAULTS = {
   maxBatchRows: 512,
   maxWaitMs: 0,
   intraOpThreads: 1,
+  inferenceThread: 'split' as const,
+  workerMinRows: 64,
   feedbackCapacity: 100_000,
   feedbackWindow: 5_000,
   drainTimeoutMs: 10_000,
@@ -82,6 +90,12 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false (1/0), got ${JSON.stringify(raw)}`);
 }
 
+function inferenceThread(raw: string | undefined): ServiceConfig['inferenceThread'] {
+  if (raw === undefined || raw === '') return DEFAULTS.inferenceThread;
+  if (raw === 'split' || raw === 'worker' || raw === 'main') return raw;
+  throw new ConfigError(`INFERENCE_THREAD must be split, worker or main, got ${JSON.stringify(raw)}`);
+}
+
 export function loadConfig(env: Env, cwd: string): ServiceConfig {
   const root = path.resolve(cwd, env.MODEL_REPO_ROOT || '.');
   const mode = env.MODEL_SOURCE || 'auto';
@@ -103,6 +117,7 @@ export function loadConfig(env: Env, cwd: string): ServiceConfig {
   const adminToken = env.ADMIN_TOKEN || null;
   if (adminToken !== null && adminToken.length < 16) throw new ConfigError('ADMIN_TOKEN must be at least 16 characters');
   const maxBatchSize = integer(env, 'MAX_BATCH_SIZE', DEFAULTS.maxBatchSize, 1, 10_000);
+  const thread = inferenceThread(env.INFERENCE_THREAD);
   const maxBatchRows = integer(env, 'BATCH_MAX_ROWS', Math.max(DEFAULTS.maxBatchRows, maxBatchSize), 1, 100_000);
 
   return {
@@ -116,8 +131,14 @@ export function loadConfig(env: Env, cwd: string): ServiceConfig {
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', DEFAULTS.maxBodyBytes, 1024, 64 * 1024 * 1024),
     maxInflight: integer(env, 'MAX_INFLIGHT', DEFAULTS.maxInflight, 1, 1_000_000),
     inferenceTimeoutMs: integer(env, 'INFERENCE_TIMEOUT_MS', DEFAULTS.inferenceTimeoutMs, 1, 600_000),
-    batching: { maxBatchRows, maxWaitMs: integer(env, 'BATCH_MAX_WAIT_MS', DEFAULTS.maxWaitMs, 0, 1_000) },
+    batching: {
+      maxBatchRows,
+      maxWaitMs: integer(env, 'BATCH_MAX_WAIT_MS', DEFAULTS.maxWaitMs, 0, 1_000),
+      concurrency: integer(env, 'BATCH_CONCURRENCY', thread === 'main' ? 1 : 2, 1, 64),
+    },
     intraOpThreads: integer(env, 'ORT_INTRA_OP_THREADS', DEFAULTS.intraOpThreads, 0, 256),
+    inferenceThread: thread,
+    workerMinRows: integer(env, 'INFERENCE_WORKER_MIN_ROWS', DEFAULTS.workerMinRows, 1, 100_000),
     feedback: {
       capacity: integer(env, 'FEEDBACK_CAPACITY', DEFAULTS.feedbackCapacity, 1, 10_000_000),
       window: integer(env, 'FEEDBACK_WINDOW', DEFAULTS.feedbackWindow, 1, 1_000_000),

@@ -8,6 +8,7 @@ import { loadOnnxScorer } from '../lib/onnx/runtime.ts';
 import { createApp } from './app.ts';
 import { silentLogger, memoryLogger } from './logger.ts';
 import { type LoadScorer, ModelManager } from './model-manager.ts';
+import { inThreadScorer } from './scorer.ts';
 import { directorySource, localGitSource, type ModelSource, remoteGitSource } from './model-source.ts';
 import { createServiceMetrics } from './service-metrics.ts';
 import { corruptArtifact, createFixtureRepo, entryOf, type FixtureRepo, manifestFor, wrongSchemaArtifact } from './testing/fixtures.ts';
@@ -29,11 +30,11 @@ afterAll(async () => {
 function countingLoader() {
   const live = new Set<object>();
   const load: LoadScorer = async (bytes) => {
-    const scorer = await loadOnnxScorer(bytes);
+    const scorer = inThreadScorer(await loadOnnxScorer(bytes));
     const handle = {};
     live.add(handle);
     return {
-      score: (inputs) => scorer.score(inputs),
+      scoreFlights: (flights) => scorer.scoreFlights(flights),
       release: async () => {
         live.delete(handle);
         await scorer.release();
@@ -43,7 +44,7 @@ function countingLoader() {
   return { load, live };
 }
 
-function manager(source: ModelSource = localGitSource(repo.dir), loadScorer: LoadScorer = (b) => loadOnnxScorer(b)) {
+function manager(source: ModelSource = localGitSource(repo.dir), loadScorer: LoadScorer = async (b) => inThreadScorer(await loadOnnxScorer(b))) {
   const metrics = createServiceMetrics();
   const logger = memoryLogger();
   const m = new ModelManager({ source, loadScorer, logger, metrics, warmupRows: 64 });
@@ -167,7 +168,7 @@ describe('ModelManager', () => {
     // Still serving, and every candidate session that was opened got released.
     const golden = repo.models.a.card.golden;
     const held = m.acquire()!;
-    const scores = await held.score(toModelInputs(golden.map((g) => g.input)));
+    const { scores } = await held.scoreFlights(golden.map((g) => g.input));
     held.letGo();
     expect(Array.from(scores)).toEqual(golden.map((g) => Math.fround(g.probability)));
     expect(live.size).toBe(1);
@@ -198,7 +199,7 @@ describe('ModelManager', () => {
     expect(live.size).toBe(2);
     // The request that started on the old model still scores on it.
     const golden = repo.models.a.card.golden;
-    const scores = await old.score(toModelInputs(golden.map((g) => g.input)));
+    const { scores } = await old.scoreFlights(golden.map((g) => g.input));
     expect(scores[0]).toBe(Math.fround(golden[0].probability));
     expect(old.released).toBe(false);
     old.letGo();

@@ -11,27 +11,21 @@
  * started with; a replaced model releases its ONNX Runtime session only when its last request ends.
  */
 import path from 'node:path';
-import { toModelInputs } from '../lib/features/flight-features.ts';
-import type { ModelInputs } from '../lib/features/spec.ts';
+import type { RawFlight } from '../lib/features/spec.ts';
 import { validateManifest } from '../lib/manifest/validate.ts';
 import type { ChallengerEntry, ManifestEntry, ProductionManifest } from '../lib/manifest/schema.ts';
 import type { ModelCard } from '../lib/registry/card.ts';
 import { sha256Hex } from '../lib/util/hash.ts';
 import type { Logger } from './logger.ts';
 import { MissingFileError, type ModelSource } from './model-source.ts';
+import type { FlightScores, LoadScorer, Scorer } from './scorer.ts';
 import type { LoadFailureReason, ServiceMetrics } from './service-metrics.ts';
 import { checkFlight, type Issue } from './validation.ts';
 
 export const DEFAULT_MANIFEST_PATH = 'manifests/production.json';
 export const GOLDEN_TOLERANCE = 1e-6;
 
-/** What the manager needs from a loaded artifact (`lib/onnx/runtime.ts` OnnxScorer fits). */
-export interface Scorer {
-  score(inputs: ModelInputs): Promise<Float32Array>;
-  release(): Promise<void>;
-}
-
-export type LoadScorer = (bytes: Uint8Array) => Promise<Scorer>;
+export type { LoadScorer, Scorer } from './scorer.ts';
 
 export class LoadError extends Error {
   readonly reason: LoadFailureReason;
@@ -81,9 +75,9 @@ export class ServingModel {
     return this.#released;
   }
 
-  score(inputs: ModelInputs): Promise<Float32Array> {
+  scoreFlights(flights: readonly RawFlight[]): Promise<FlightScores> {
     if (this.#released) return Promise.reject(new Error(`model ${this.version} was already released (a request scored without holding it)`));
-    return this.#scorer.score(inputs);
+    return this.#scorer.scoreFlights(flights);
   }
 
   hold(): void {
@@ -467,13 +461,22 @@ export class ModelManager {
   async #warmUp(scorer: Scorer, card: ModelCard, version: string): Promise<void> {
     const inputs = card.golden.map((g) => g.input);
     const batch = Array.from({ length: this.#warmupRows }, (_, i) => inputs[i % inputs.length]);
+    let scores: Float32Array;
     try {
+      scores = (await scorer.scoreFlights(batch)).scores;
       for (let i = 0; i < 3; i++) {
-        await scorer.score(toModelInputs(batch));
-        await scorer.score(toModelInputs(inputs.slice(0, 1)));
+        await scorer.scoreFlights(batch);
+        await scorer.scoreFlights(inputs.slice(0, 1));
       }
     } catch (error) {
       throw new LoadError('warmup_failed', `${version}: warm-up scoring failed: ${(error as Error).message}`);
+    }
+    // Large batches may take another path (the inference worker's session): it must agree too.
+    for (let i = 0; i < batch.length; i++) {
+      const expected = card.golden[i % inputs.length].probability;
+      if (!(Math.abs(scores[i] - expected) <= GOLDEN_TOLERANCE)) {
+        throw new LoadError('golden_mismatch', `${version}: a ${batch.length}-row batch gives ${scores[i]} for golden[${i % inputs.length}], the card says ${expected}`);
+      }
     }
   }
 
@@ -618,7 +621,7 @@ export function cardProblems(card: ModelCard, entry: ManifestEntry): string[] {
 async function checkGolden(scorer: Scorer, card: ModelCard, what: string): Promise<void> {
   let scores: Float32Array;
   try {
-    scores = await scorer.score(toModelInputs(card.golden.map((g) => g.input)));
+    scores = (await scorer.scoreFlights(card.golden.map((g) => g.input))).scores;
   } catch (error) {
     throw new LoadError('golden_mismatch', `${what}: scoring the golden examples failed: ${(error as Error).message}`);
   }

@@ -17,7 +17,12 @@ async function main(): Promise<void> {
   const logger = jsonLogger((chunk) => process.stdout.write(chunk), { level: config.logLevel });
   // Lines wait up to 20 ms in the buffer; never lose them on the way out (exit handlers are sync).
   process.on('exit', () => logger.flush());
-  const service = await startService(config, { logger, env: process.env });
+  const service = await startService(config, {
+    logger,
+    env: process.env,
+    // Nothing can be scored without the inference worker: exit and let the supervisor restart us.
+    onFatal: () => process.exit(1),
+  });
   const stop = (signal: string) => {
     service.shutdown(signal).then(
       ({ drained }) => {

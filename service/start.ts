@@ -10,7 +10,9 @@ import { loadOnnxScorer } from '../lib/onnx/runtime.ts';
 import { createApp, type ServiceState } from './app.ts';
 import type { ServiceConfig } from './config.ts';
 import type { Logger } from './logger.ts';
+import { type InferenceThread, startInferenceThread } from './inference-thread.ts';
 import { type LoadScorer, ModelManager } from './model-manager.ts';
+import { inThreadScorer, splitScorer } from './scorer.ts';
 import { directorySource, isGitCheckout, localGitSource, type ModelSource, remoteGitSource } from './model-source.ts';
 import { createServiceMetrics, type ServiceMetrics } from './service-metrics.ts';
 
@@ -27,6 +29,8 @@ export interface StartOptions {
   logger: Logger;
   env?: Record<string, string | undefined>;
   loadScorer?: LoadScorer;
+  /** The service cannot go on (the inference worker died); server.ts exits so a supervisor restarts it. */
+  onFatal?: (error: Error) => void;
 }
 
 export async function createSource(config: ServiceConfig, env?: Record<string, string | undefined>): Promise<ModelSource> {
@@ -60,7 +64,33 @@ export async function startService(config: ServiceConfig, options: StartOptions)
   const metrics = createServiceMetrics();
   metrics.processStart.set(Math.round(Date.now() / 1000 - process.uptime()));
   const source = await createSource(config, options.env);
-  const loadScorer: LoadScorer = options.loadScorer ?? ((bytes) => loadOnnxScorer(bytes, { intraOpThreads: config.intraOpThreads }));
+  let thread: InferenceThread | null = null;
+  let stopping = false;
+  const inThread: LoadScorer = async (bytes) => inThreadScorer(await loadOnnxScorer(bytes, { intraOpThreads: config.intraOpThreads }));
+  let loadScorer: LoadScorer = options.loadScorer ?? inThread;
+  if (!options.loadScorer && config.inferenceThread !== 'main') {
+    const worker = startInferenceThread({
+      intraOpThreads: config.intraOpThreads,
+      onExit: (error) => {
+        if (stopping) return;
+        logger.error('inference_worker_died', { error });
+        options.onFatal?.(error);
+      },
+    });
+    thread = worker;
+    loadScorer =
+      config.inferenceThread === 'worker'
+        ? worker.loadScorer
+        : async (bytes) => {
+            const small = await inThread(bytes);
+            try {
+              return splitScorer(small, await worker.loadScorer(bytes), config.workerMinRows);
+            } catch (error) {
+              await small.release();
+              throw error;
+            }
+          };
+  }
   const manager = new ModelManager({
     source,
     loadScorer,
@@ -83,7 +113,7 @@ export async function startService(config: ServiceConfig, options: StartOptions)
   server.requestTimeout = 30_000;
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;
-  logger.info('listening', { url, port, source: source.description, manifest: config.manifestPath, pollIntervalMs: config.pollIntervalMs });
+  logger.info('listening', { url, port, source: source.description, manifest: config.manifestPath, pollIntervalMs: config.pollIntervalMs, inferenceThread: options.loadScorer ? 'custom' : config.inferenceThread });
 
   // Load after listening: /healthz answers at once, /readyz turns 200 when the model is verified.
   void manager.sync('startup').then(() => manager.startPolling(config.pollIntervalMs));
@@ -104,7 +134,9 @@ export async function startService(config: ServiceConfig, options: StartOptions)
       const abandoned = state.inflight;
       server.closeAllConnections();
       await closed;
+      stopping = true;
       await manager.close();
+      await thread?.close();
       logger.info('stopped', { reason, drained: abandoned === 0, abandoned });
       return { drained: abandoned === 0, abandoned };
     })();

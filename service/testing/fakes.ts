@@ -2,6 +2,7 @@
  * In-memory stand-ins for the model manager and models, so the app's HTTP behaviour is tested
  * without ONNX Runtime. Scores are a pure function of the inputs (distance / 10 000).
  */
+import { toModelInputs } from '../../lib/features/flight-features.ts';
 import type { ModelInputs } from '../../lib/features/spec.ts';
 import type { AppConfig, HeldModel, ModelProvider } from '../app.ts';
 import type { SyncOutcome } from '../model-manager.ts';
@@ -19,13 +20,14 @@ export function fakeModel(version = 'v-fake', options: { threshold?: number; sco
     knownDestinations: new Set(['ORD', 'ATL', 'LGA', 'DFW', 'SFO']),
     holds: 0,
     calls: [],
-    score(inputs) {
+    async scoreFlights(flights) {
+      const inputs = toModelInputs(flights);
       model.calls.push(inputs.rows);
-      if (options.score) return options.score(inputs);
+      if (options.score) return { scores: await options.score(inputs), featuresMs: 0.01, inferenceMs: 0.02 };
       const out = new Float32Array(inputs.rows);
       // numeric columns: hour, weekday, day_of_month, distance
       for (let r = 0; r < inputs.rows; r++) out[r] = inputs.numeric[r * 4 + 3] / 10_000;
-      return Promise.resolve(out);
+      return { scores: out, featuresMs: 0.01, inferenceMs: 0.02 };
     },
     letGo() {
       model.holds--;

@@ -15,6 +15,8 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves when GET /readyz answers 200. */
   ready(timeoutMs?: number): Promise<void>;
+  /** The first log line matching `match`, waiting for it (the service flushes logs every 20 ms). */
+  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** SIGTERM and wait for the exit (SIGKILL after `graceMs`). */
   stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -99,6 +101,15 @@ export async function startServerProcess(options: StartServerOptions = {}): Prom
         await new Promise((r) => setTimeout(r, 100));
       }
       throw new Error(`service at ${url} not ready after ${timeoutMs} ms: ${last}`);
+    },
+    async waitForLog(match, timeoutMs = 5_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const line = logs.find(match);
+        if (line) return line;
+        if (Date.now() > deadline) throw new Error(`no log line matched within ${timeoutMs} ms; got events ${[...new Set(logs.map((l) => l.event))].join(', ')}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
     },
     async stop(graceMs = 15_000) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
