@@ -86,6 +86,23 @@ describe('MicroBatcher', () => {
     expect(m.calls).toEqual([2, 4]);
   });
 
+  it('with concurrency 2 starts a second batch only when enough rows wait', async () => {
+    const m = model();
+    const open = m.hold();
+    const b = new MicroBatcher({ maxBatchRows: 100, maxWaitMs: 0, concurrency: 2, overlapMinRows: 3 });
+    const first = b.submit(m, [flight(1)]).result;
+    await new Promise((r) => setImmediate(r));
+    const few = b.submit(m, [flight(2), flight(3)]).result;
+    await new Promise((r) => setImmediate(r));
+    // Two rows are fewer than overlapMinRows: they wait for the running batch.
+    expect(m.calls).toEqual([1]);
+    const more = b.submit(m, [flight(4)]).result;
+    await new Promise((r) => setImmediate(r));
+    expect(m.calls).toEqual([1, 3]);
+    open();
+    expect((await Promise.all([first, few, more])).map((r) => Array.from(r))).toEqual([[1], [2, 3], [4]]);
+  });
+
   it('drops a cancelled job that has not started, and rejects every job of a failed call', async () => {
     const m = model();
     const open = m.hold();

@@ -12,7 +12,9 @@ describe('loadConfig', () => {
       pollIntervalMs: DEFAULTS.pollIntervalMs,
       adminToken: null,
       maxBatchSize: 256,
-      batching: { maxBatchRows: 512, maxWaitMs: 0 },
+      batching: { maxBatchRows: 512, maxWaitMs: 0, concurrency: 2 },
+      inferenceThread: 'split',
+      workerMinRows: 64,
       benchRoutes: false,
       logRequests: true,
     });
@@ -42,6 +44,8 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'warn',
         LOG_REQUESTS: 'false',
         BENCH_ROUTES: '1',
+        INFERENCE_THREAD: 'main',
+        INFERENCE_WORKER_MIN_ROWS: '16',
       },
       '/srv',
     );
@@ -55,8 +59,10 @@ describe('loadConfig', () => {
       maxBodyBytes: 2048,
       maxInflight: 8,
       inferenceTimeoutMs: 50,
-      batching: { maxBatchRows: 64, maxWaitMs: 2 },
+      batching: { maxBatchRows: 64, maxWaitMs: 2, concurrency: 1 },
       intraOpThreads: 2,
+      inferenceThread: 'main',
+      workerMinRows: 16,
       feedback: { capacity: 10, window: 5 },
       drainTimeoutMs: 100,
       drainDelayMs: 10,
@@ -80,6 +86,8 @@ describe('loadConfig', () => {
     [{ MODEL_REPO_URL: 'file:///x', MODEL_SOURCE: 'git' }, 'MODEL_SOURCE=git conflicts with MODEL_REPO_URL (a remote source)'],
     [{ MODEL_REPO_URL: 'file:///x', MODEL_REPO_BRANCH: 'a..b' }, 'MODEL_REPO_BRANCH is not a branch name: "a..b"'],
     [{ MANIFEST_PATH: '../outside.json' }, 'MANIFEST_PATH must be repository-relative, got "../outside.json"'],
+    [{ INFERENCE_THREAD: 'gpu' }, 'INFERENCE_THREAD must be split, worker or main, got "gpu"'],
+    [{ BATCH_CONCURRENCY: '0' }, 'BATCH_CONCURRENCY must be an integer from 1 to 64, got "0"'],
   ])('names the variable: %j', (env, message) => {
     expect(() => loadConfig(env, '/srv')).toThrow(message);
   });
