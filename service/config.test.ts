@@ -14,7 +14,8 @@ describe('loadConfig', () => {
       maxBatchSize: 256,
       batching: { maxBatchRows: 512, maxWaitMs: 0, concurrency: 2 },
       inferenceThread: 'split',
-      workerMinRows: 64,
+      workerMinMs: 0.5,
+      workerMinRows: null,
       benchRoutes: false,
       logRequests: true,
     });

@@ -29,11 +29,14 @@ export interface ServiceConfig {
   batching: { maxBatchRows: number; maxWaitMs: number; concurrency: number };
   intraOpThreads: number;
   /**
-   * Where ONNX Runtime runs: `split` (batches of at least `workerMinRows` on a worker thread,
-   * smaller ones on the main thread), `worker` (all on the worker) or `main`.
+   * Where ONNX Runtime runs: `split` (batches big enough to take `workerMinMs` of scoring on a
+   * worker thread, smaller ones on the main thread), `worker` (all on the worker) or `main`.
    */
   inferenceThread: 'split' | 'worker' | 'main';
-  workerMinRows: number;
+  /** Scoring time (ms, measured per model at load) from which a batch goes to the worker. */
+  workerMinMs: number;
+  /** Fixed batch size from which a batch goes to the worker, instead of the measured one. */
+  workerMinRows: number | null;
   feedback: { capacity: number; window: number };
   drainTimeoutMs: number;
   /** Delay between readiness going off and the listener closing (lets a load balancer notice). */
@@ -56,7 +59,7 @@ export const DEFAULTS = {
   maxWaitMs: 0,
   intraOpThreads: 1,
   inferenceThread: 'split' as const,
-  workerMinRows: 64,
+  workerMinMs: 0.5,
   feedbackCapacity: 100_000,
   feedbackWindow: 5_000,
   drainTimeoutMs: 10_000,
@@ -138,7 +141,8 @@ export function loadConfig(env: Env, cwd: string): ServiceConfig {
     },
     intraOpThreads: integer(env, 'ORT_INTRA_OP_THREADS', DEFAULTS.intraOpThreads, 0, 256),
     inferenceThread: thread,
-    workerMinRows: integer(env, 'INFERENCE_WORKER_MIN_ROWS', DEFAULTS.workerMinRows, 1, 100_000),
+    workerMinMs: integer(env, 'INFERENCE_WORKER_MIN_US', DEFAULTS.workerMinMs * 1000, 0, 1_000_000) / 1000,
+    workerMinRows: env.INFERENCE_WORKER_MIN_ROWS ? integer(env, 'INFERENCE_WORKER_MIN_ROWS', 0, 1, 100_000) : null,
     feedback: {
       capacity: integer(env, 'FEEDBACK_CAPACITY', DEFAULTS.feedbackCapacity, 1, 10_000_000),
       window: integer(env, 'FEEDBACK_WINDOW', DEFAULTS.feedbackWindow, 1, 1_000_000),

@@ -55,3 +55,33 @@ export function splitScorer(small: Scorer, large: Scorer, minRows: number): Scor
     },
   };
 }
+
+/** Valid flights for timing a session (any valid flights will do; lookups miss or hit alike). */
+function probeFlights(rows: number): RawFlight[] {
+  const airports = ['ORD', 'ATL', 'DFW', 'LAX', 'DEN', 'PHX', 'LAS', 'SFO'];
+  return Array.from({ length: rows }, (_, i) => ({
+    departure: `2001-05-${String(1 + (i % 28)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:${String((i * 7) % 60).padStart(2, '0')}`,
+    distance: 200 + ((i * 97) % 2500),
+    origin: airports[i % airports.length],
+    destination: airports[(i + 3) % airports.length],
+  }));
+}
+
+/**
+ * The batch size from which a thread hop pays: the rows the in-thread session scores in
+ * `targetMs` (features + inference), measured on a 64-row probe, within [16, 2048]. A model of 30
+ * trees needs a few hundred rows to make a hop worth it, one of 400 trees a few dozen.
+ */
+export async function workerThreshold(scorer: Scorer, targetMs: number): Promise<number> {
+  const probe = probeFlights(64);
+  // A fresh session (and cold JIT) is several times slower than a warm one: warm up first.
+  for (let i = 0; i < 30; i++) await scorer.scoreFlights(probe);
+  const times: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const r = await scorer.scoreFlights(probe);
+    times.push(r.featuresMs + r.inferenceMs);
+  }
+  times.sort((a, b) => a - b);
+  const msPerRow = times[7] / probe.length;
+  return Math.max(16, Math.min(2048, Math.ceil(targetMs / msPerRow)));
+}

@@ -12,7 +12,7 @@ import type { ServiceConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import { type InferenceThread, startInferenceThread } from './inference-thread.ts';
 import { type LoadScorer, ModelManager } from './model-manager.ts';
-import { inThreadScorer, splitScorer } from './scorer.ts';
+import { inThreadScorer, splitScorer, workerThreshold } from './scorer.ts';
 import { directorySource, isGitCheckout, localGitSource, type ModelSource, remoteGitSource } from './model-source.ts';
 import { createServiceMetrics, type ServiceMetrics } from './service-metrics.ts';
 
@@ -84,7 +84,9 @@ export async function startService(config: ServiceConfig, options: StartOptions)
         : async (bytes) => {
             const small = await inThread(bytes);
             try {
-              return splitScorer(small, await worker.loadScorer(bytes), config.workerMinRows);
+              const minRows = config.workerMinRows ?? (await workerThreshold(small, config.workerMinMs));
+              logger.info('inference_split', { workerMinRows: minRows, workerMinMs: config.workerMinRows === null ? config.workerMinMs : null });
+              return splitScorer(small, await worker.loadScorer(bytes), minRows);
             } catch (error) {
               await small.release();
               throw error;
