@@ -18,24 +18,13 @@ import { baseScore, gradientScale, logLoss } from './objective.ts';
 import { CONTROL_SLOTS, ShardPool } from './pool.ts';
 import { SHARDS, type SharedTrainState, binScratchSize, fillRecordsWasm, scratchSize, shardRegions } from './shard.ts';
 import { compileKernels, sharedMemory } from './wasm.ts';
-import { type BinnedTree, TreeWorkspace, growTree } from './tree-learner.ts';
+import { type BinnedTree, type TreeParams, TreeWorkspace, growTree } from './tree-learner.ts';
 
-export interface GbdtParams {
+/** Tree shape and regularisation (TreeParams: maxDepth, maxLeaves, minChildWeight, minDataInLeaf, lambda, minGainToSplit) plus boosting. */
+export interface GbdtParams extends TreeParams {
   /** Maximum number of trees (boosting rounds). */
   trees: number;
   learningRate: number;
-  /** Root has depth 0; leaves are at most this deep. */
-  maxDepth: number;
-  /** Leaf-wise growth stops at this many leaves. */
-  maxLeaves: number;
-  /** Minimum hessian sum in a child. */
-  minChildWeight: number;
-  /** Minimum rows in a child (exact). */
-  minDataInLeaf: number;
-  /** L2 regularisation of leaf weights. */
-  lambda: number;
-  /** Minimum gain (GL²/(HL+λ) + GR²/(HR+λ) − G²/(H+λ)) to make a split. */
-  minGainToSplit: number;
   /** Bins per feature, at most 255. */
   maxBins: number;
   /** Rows sampled to find bin edges. */
