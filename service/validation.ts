@@ -2,6 +2,7 @@
  * Request validation. Every problem names the field as a client would address it in its own
  * JSON (`flights[3].distance`) and says what was expected and what came instead.
  */
+import { daysFromCivil } from '../lib/features/flight-features.ts';
 import type { RawFlight } from '../lib/features/spec.ts';
 
 export const LIMITS = {
@@ -107,16 +108,6 @@ export function localMinutes(s: string): number {
     }
   }
   return daysFromCivil(year, month, day) * 1440 + hour * 60 + minute;
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
 }
 
 export function isValidDeparture(s: string): boolean {
