@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jsonLogger, memoryLogger } from './logger.ts';
+import fc from 'fast-check';
+import { jsonLine, jsonLogger, memoryLogger } from './logger.ts';
 import { redactUrl } from './model-source.ts';
 
 describe('jsonLogger', () => {
@@ -32,6 +33,17 @@ describe('jsonLogger', () => {
     expect(writes[0]).toContain('"logError"');
     log.flush();
     expect(writes).toHaveLength(2);
+  });
+
+  it('assembles lines that parse to the same record JSON.stringify gives', () => {
+    const primitive = fc.oneof(fc.string(), fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined));
+    fc.assert(
+      fc.property(fc.string(), fc.dictionary(fc.string(), primitive), (event, fields) => {
+        const line = jsonLine('2001-05-01T00:00:00.000Z', 'info', event, fields);
+        expect(JSON.parse(line)).toEqual(JSON.parse(JSON.stringify({ time: '2001-05-01T00:00:00.000Z', level: 'info', event, ...fields })));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('memoryLogger keeps records for assertions', () => {
