@@ -263,7 +263,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const threshold = model.threshold;
     const version = model.version;
     recordScores(version, threshold, scores);
-    predictions.record(requestId, version, threshold, request.flights, scores);
+    predictions.record(requestId, version, threshold, request.flights, scores, request.minutes);
     if (challenger?.mode === 'shadow') shadow(request.flights, scores, threshold);
     // Built by hand: for 256 rows this is several times cheaper than JSON.stringify of row objects.
     let text = `{"requestId":${JSON.stringify(requestId)},"model":${JSON.stringify(version)},"threshold":${threshold},`;

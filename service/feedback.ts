@@ -134,8 +134,11 @@ export class PredictionLog {
     }
   }
 
-  /** Logs one request's rows (a request larger than the whole log is not kept). */
-  record(requestId: string, version: string, threshold: number, flights: readonly RawFlight[], probabilities: Float32Array): void {
+  /**
+   * Logs one request's rows (a request larger than the whole log is not kept). `minutes`: the
+   * departures as validation computed them (localMinutes), so they are not parsed twice.
+   */
+  record(requestId: string, version: string, threshold: number, flights: readonly RawFlight[], probabilities: Float32Array, minutes?: Float64Array): void {
     const n = flights.length;
     if (n === 0 || n > this.capacity) return;
     const model = this.#versionIndex(version, threshold);
@@ -148,7 +151,7 @@ export class PredictionLog {
         this.#rowsAt[at] = 0;
       }
       const f = flights[i];
-      this.#minutes[at] = localMinutes(f.departure);
+      this.#minutes[at] = minutes ? minutes[i] : localMinutes(f.departure);
       this.#origin[at] = airportCode(f.origin);
       this.#destination[at] = airportCode(f.destination);
       this.#probability[at] = probabilities[i];

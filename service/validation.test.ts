@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { departureMinutes } from '../lib/features/flight-features.ts';
-import { isValidDeparture, LIMITS, localMinutes } from './validation.ts';
+import { AIRPORT_PATTERN, isAirportCode, isValidDeparture, LIMITS, localMinutes } from './validation.ts';
 
 /** What the service must accept: whatever the feature module parses, within the year range. */
 function reference(s: string): boolean {
@@ -61,5 +61,14 @@ describe('isValidDeparture and localMinutes', () => {
   ])('%s → %s', (s, ok) => {
     expect(isValidDeparture(s)).toBe(ok);
     expect(reference(s)).toBe(ok);
+  });
+});
+
+describe('isAirportCode', () => {
+  it('agrees with AIRPORT_PATTERN (the pattern the OpenAPI document publishes)', () => {
+    const nearCode = fc.oneof(fc.string({ maxLength: 4 }), fc.array(fc.constantFrom('A', 'Z', 'a', '@', '[', 'É', '0'), { maxLength: 4 }).map((c) => c.join('')));
+    fc.assert(fc.property(nearCode, (s) => isAirportCode(s) === AIRPORT_PATTERN.test(s)), { numRuns: 5000 });
+    expect(isAirportCode('ORD')).toBe(true);
+    expect(isAirportCode('ORD\n')).toBe(false);
   });
 });
