@@ -141,6 +141,29 @@ describe('service/server.ts as a process', () => {
     expect([...statuses.keys()].every((s) => s < 500)).toBe(true);
   });
 
+  it('keeps a keep-alive connection usable after responses that left the request body unread', async () => {
+    const server = await start({ MAX_BODY_BYTES: '4096', LOG_REQUESTS: 'false' });
+    const body = JSON.stringify(flight);
+    const big = JSON.stringify({ pad: 'x'.repeat(6000) });
+    const request = (type: string, payload: string) => `POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`;
+    // One connection, three requests in a row: wrong content type (body never read), a body over
+    // the limit (refused from Content-Length), then a good one that must still be answered.
+    const answer = await new Promise<string>((resolve) => {
+      const socket = net.connect(server.port, '127.0.0.1', () => socket.write(request('text/plain', body) + request('application/json', big) + request('application/json', body)));
+      let text = '';
+      socket.on('data', (d) => {
+        text += d.toString('latin1');
+        if ((text.match(/HTTP\/1\.1 \d{3} /g) ?? []).length === 3 && text.endsWith('}')) socket.end();
+      });
+      socket.on('close', () => resolve(text));
+      socket.on('error', () => resolve(text));
+      socket.setTimeout(5000, () => socket.destroy());
+    });
+    // Responses follow each other directly (bodies end without a newline).
+    expect([...answer.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]))).toEqual([415, 413, 200]);
+    expect(answer).toMatch(/"probability":/);
+  });
+
   it('refuses to start with a bad setting and names the variable', () => {
     const result = spawnSync(process.execPath, ['service/server.ts'], { env: { ...process.env, PORT: 'eighty' }, encoding: 'utf8' });
     expect(result.status).toBe(2);

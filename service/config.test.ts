@@ -14,7 +14,7 @@ describe('loadConfig', () => {
       maxBatchSize: 256,
       batching: { maxBatchRows: 512, maxWaitMs: 0, concurrency: 2 },
       inferenceThread: 'split',
-      workerMinMs: 0.5,
+      workerMinMs: 0.25,
       workerMinRows: null,
       benchRoutes: false,
       logRequests: true,

@@ -59,7 +59,7 @@ export const DEFAULTS = {
   maxWaitMs: 0,
   intraOpThreads: 1,
   inferenceThread: 'split' as const,
-  workerMinMs: 0.5,
+  workerMinMs: 0.25,
   feedbackCapacity: 100_000,
   feedbackWindow: 5_000,
   drainTimeoutMs: 10_000,

@@ -105,7 +105,9 @@ export async function startService(config: ServiceConfig, options: StartOptions)
   const app = createApp({ config, models: manager, metrics, logger, state, collectProcessMetrics: processMetricsCollector() });
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }) as Server;
+    // autoCleanupIncoming off: the adapter's own draining of unread bodies costs two listeners per
+    // request, and Node's HTTP/1.1 server already discards an unread body when the response ends.
+    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port, autoCleanupIncoming: false }) as Server;
     s.once('listening', () => resolve(s));
     s.once('error', reject);
   });
