@@ -6,7 +6,9 @@
  * millisecond and issues what is due; a request's latency runs from that wake-up — including any
  * wait for a free connection, which is the server's doing — while the wake-up's lag behind the due
  * time is the loader's own and is reported separately. Raw keep-alive sockets with pre-built
- * request bytes keep the loader's cost to a few microseconds per request.
+ * request bytes keep the loader's cost to a few microseconds per request. `warmupMs` runs the same
+ * load on the same connections first without recording it: fresh connections are slow for their
+ * first ~100 ms, which would otherwise decide a p99.
  */
 import net from 'node:net';
 
@@ -17,6 +19,11 @@ export interface PacedOptions {
   /** Request bodies, used round-robin. */
   bodies: string[];
   rate: number;
+  /**
+   * Load at the same rate on the same connections before measuring, not recorded: the first
+   * ~100 ms on fresh connections (accepts, parser set-up) are slower and would otherwise decide p99.
+   */
+  warmupMs?: number;
   durationMs: number;
   /** Sockets in the pool; due requests wait for a free one (and that wait counts as latency). */
   connections: number;
@@ -36,12 +43,16 @@ export interface PacedResult {
   maxMs: number;
   /** How late the loader issued requests (wake-up − due time), p99; should be ≈ 1 ms. */
   lagP99Ms: number;
+  /** The loader's longest lag: a large one means the load generator itself was stalled. */
+  lagMaxMs: number;
 }
 
 interface Conn {
   socket: net.Socket;
   busy: boolean;
   dueAt: number;
+  /** Whether the request in flight was issued after the warm-up (its latency counts). */
+  measured: boolean;
   buffer: Buffer;
 }
 
@@ -55,13 +66,18 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
   let sent = 0;
   let non2xx = 0;
   let errors = 0;
+  /** Wake-up times of due requests waiting for a free connection. */
   const waiting: number[] = [];
   const lags: number[] = [];
   const idle: Conn[] = [];
 
+  let measureFrom = Number.POSITIVE_INFINITY;
+  let sentMeasured = 0;
   const dispatch = (conn: Conn, dueAt: number) => {
     conn.busy = true;
     conn.dueAt = dueAt;
+    conn.measured = dueAt >= measureFrom;
+    if (conn.measured) sentMeasured++;
     conn.socket.write(requests[sent % requests.length]);
     sent++;
   };
@@ -83,8 +99,10 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
       if (conn.buffer.length < end + 4 + length) return;
       const status = Number(head.slice(9, 12));
       conn.buffer = conn.buffer.subarray(end + 4 + length);
-      latencies.push(performance.now() - conn.dueAt);
-      if (status < 200 || status >= 300) non2xx++;
+      if (conn.measured) {
+        latencies.push(performance.now() - conn.dueAt);
+        if (status < 200 || status >= 300) non2xx++;
+      }
       release(conn);
     }
   };
@@ -95,7 +113,7 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
       () =>
         new Promise<Conn>((resolve, reject) => {
           const socket = net.connect({ host: options.host, port: options.port, noDelay: true });
-          const conn: Conn = { socket, busy: false, dueAt: 0, buffer: Buffer.alloc(0) };
+          const conn: Conn = { socket, busy: false, dueAt: 0, measured: false, buffer: Buffer.alloc(0) };
           socket.once('connect', () => resolve(conn));
           socket.once('error', reject);
           socket.on('data', (chunk) => onData(conn, chunk));
@@ -108,14 +126,16 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
   }
 
   const interval = 1000 / options.rate;
+  const warmupMs = options.warmupMs ?? 0;
   const start = performance.now();
-  const total = Math.floor((options.durationMs / 1000) * options.rate);
+  measureFrom = start + warmupMs;
+  const total = Math.floor(((warmupMs + options.durationMs) / 1000) * options.rate);
   let scheduled = 0;
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = performance.now();
       while (scheduled < total && start + scheduled * interval <= now) {
-        lags.push(now - (start + scheduled * interval));
+        if (now >= measureFrom) lags.push(now - (start + scheduled * interval));
         scheduled++;
         const conn = idle.pop();
         if (conn) dispatch(conn, now);
@@ -129,14 +149,14 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
   });
   // Let the last requests finish (bounded).
   const deadline = performance.now() + 5_000;
-  while (latencies.length + errors < sent && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-  const elapsed = performance.now() - start;
+  while (latencies.length + errors < sentMeasured && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  const elapsed = performance.now() - measureFrom;
   for (const conn of conns) conn.socket.destroy();
 
   const sorted = Float64Array.from(latencies).sort();
   const q = (p: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]);
   return {
-    sent,
+    sent: sentMeasured,
     completed: latencies.length,
     non2xx,
     errors,
@@ -147,5 +167,6 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
     p999Ms: q(0.999),
     maxMs: sorted.length ? sorted[sorted.length - 1] : Number.NaN,
     lagP99Ms: Float64Array.from(lags).sort()[Math.floor(lags.length * 0.99)] ?? Number.NaN,
+    lagMaxMs: lags.reduce((max, lag) => Math.max(max, lag), 0),
   };
 }

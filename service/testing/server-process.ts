@@ -12,6 +12,8 @@ export interface ServerProcess {
   /** Parsed JSON log lines so far. */
   logs: Record<string, unknown>[];
   stderr(): string;
+  /** The last 64 KiB of stdout, also when log lines are not parsed (for failure reports). */
+  stdoutTail(): string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves when GET /readyz answers 200. */
   ready(timeoutMs?: number): Promise<void>;
@@ -41,10 +43,12 @@ export async function startServerProcess(options: StartServerOptions = {}): Prom
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   let pending = '';
+  let tail = '';
   let onListening: ((port: number) => void) | null = null;
   child.stdout!.setEncoding('utf8');
   let listening = false;
   child.stdout!.on('data', (chunk: string) => {
+    tail = tail.length + chunk.length > 2 * 65_536 ? (tail + chunk).slice(-65_536) : tail + chunk;
     if (listening && options.parseLogs === false) return;
     pending += chunk;
     let newline: number;
@@ -86,6 +90,7 @@ export async function startServerProcess(options: StartServerOptions = {}): Prom
     port,
     logs,
     stderr: () => stderr,
+    stdoutTail: () => tail.slice(-65_536),
     exited,
     async ready(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
