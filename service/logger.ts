@@ -29,13 +29,10 @@ export function isLogLevel(value: string): value is LogLevel | 'silent' {
   return value in LEVELS || value === 'silent';
 }
 
-/** Builds a logger from a function that receives records at or above `minLevel`. */
-function recordLogger(emit: (record: LogRecord) => void, minLevel: LogLevel | 'silent', now: () => number, flush: () => void): Logger {
+/** A logger whose calls at or above `minLevel` reach `emit`; the ones below cost nothing. */
+function leveledLogger(emit: (level: LogLevel, event: string, fields?: LogFields) => void, minLevel: LogLevel | 'silent', flush: () => void): Logger {
   const threshold = minLevel === 'silent' ? Infinity : LEVELS[minLevel];
-  const at = (level: LogLevel) => {
-    if (LEVELS[level] < threshold) return () => {};
-    return (event: string, fields?: LogFields) => emit({ time: new Date(now()).toISOString(), level, event, ...fields });
-  };
+  const at = (level: LogLevel) => (LEVELS[level] < threshold ? () => {} : (event: string, fields?: LogFields) => emit(level, event, fields));
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), flush };
 }
 
@@ -56,8 +53,6 @@ export function jsonLogger(write: (chunk: string) => void, options: JsonLoggerOp
   const schedule = options.schedule ?? ((fn: () => void) => void setTimeout(fn, flushMs).unref());
   const maxBuffer = options.maxBuffer ?? 64 * 1024;
   const now = options.now ?? Date.now;
-  const minLevel = options.level ?? 'info';
-  const threshold = minLevel === 'silent' ? Infinity : LEVELS[minLevel];
   let buffer = '';
   let scheduled = false;
   // Many lines share a millisecond: format its timestamp once.
@@ -70,23 +65,20 @@ export function jsonLogger(write: (chunk: string) => void, options: JsonLoggerOp
     buffer = '';
     write(chunk);
   };
-  const at = (level: LogLevel) => {
-    if (LEVELS[level] < threshold) return () => {};
-    return (event: string, fields?: LogFields) => {
-      const ms = now();
-      if (ms !== lastMs) {
-        lastMs = ms;
-        lastTime = new Date(ms).toISOString();
-      }
-      buffer += `${jsonLine(lastTime, level, event, fields)}\n`;
-      if (buffer.length >= maxBuffer) flush();
-      else if (!scheduled) {
-        scheduled = true;
-        schedule(flush);
-      }
-    };
+  const emit = (level: LogLevel, event: string, fields?: LogFields) => {
+    const ms = now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastTime = new Date(ms).toISOString();
+    }
+    buffer += `${jsonLine(lastTime, level, event, fields)}\n`;
+    if (buffer.length >= maxBuffer) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      schedule(flush);
+    }
   };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), flush };
+  return leveledLogger(emit, options.level ?? 'info', flush);
 }
 
 const KEY_JSON = new Map<string, string>();
@@ -130,11 +122,11 @@ export function jsonLine(time: string, level: LogLevel, event: string, fields?: 
 /** A logger that keeps records in memory, for tests. */
 export function memoryLogger(level: LogLevel = 'debug'): Logger & { records: LogRecord[] } {
   const records: LogRecord[] = [];
-  const logger = recordLogger((record) => records.push(record), level, Date.now, () => {});
+  const logger = leveledLogger((lvl, event, fields) => records.push({ time: new Date().toISOString(), level: lvl, event, ...fields }), level, () => {});
   return Object.assign(logger, { records });
 }
 
-export const silentLogger: Logger = recordLogger(() => {}, 'silent', Date.now, () => {});
+export const silentLogger: Logger = leveledLogger(() => {}, 'silent', () => {});
 
 function safeStringify(record: LogRecord): string {
   try {
