@@ -226,10 +226,18 @@ interface Round {
   cOverD: number;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+/** The median item by `key` (REPEAT is odd, so it is one real round or run). */
+function middle<T>(list: T[], key: (x: T) => number): T {
+  return [...list].sort((x, y) => key(x) - key(y))[Math.floor((list.length - 1) / 2)];
+}
+
+const median = (values: number[]) => middle(values, (v) => v);
+
+/** A fixed-rate run of 1-row predictions (or echoes) against `server`, after a 1 s warm-up. */
+function pacedRun(server: ServerProcess, route: string, bodies: string[], rate: number): Promise<PacedResult> {
+  return pacedLoad({ host: '127.0.0.1', port: server.port, path: route, bodies, rate, connections: CONNECTIONS, warmupMs: 1000, durationMs: DURATION * 1000 }).catch((error: unknown) =>
+    Promise.reject(serverFailure(server, `fixed-rate run on ${route}`, error)),
+  );
 }
 
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -282,18 +290,17 @@ async function main(): Promise<void> {
         const c = await measure(server, scripts.batch);
         const d1 = await bareOrt(bytes, flights, 1, BARE_SECONDS);
         const d256 = await bareOrt(bytes, flights, BATCH_ROWS, BARE_SECONDS);
-        rounds.push({ a, b, c, d1, d256, bOverA: b.rps / a.rps, cOverD: (c.rps * BATCH_ROWS) / d256.rowsPerSecond });
-        console.log(`round ${r + 1}: (b)/(a) ${pct(b.rps / a.rps)}, (c)/(d) ${pct((c.rps * BATCH_ROWS) / d256.rowsPerSecond)}`);
+        const round = { a, b, c, d1, d256, bOverA: b.rps / a.rps, cOverD: (c.rps * BATCH_ROWS) / d256.rowsPerSecond };
+        rounds.push(round);
+        console.log(`round ${r + 1}: (b)/(a) ${pct(round.bOverA)}, (c)/(d) ${pct(round.cOverD)}`);
       }
       // Fixed rate at half of the median peak, echo and predict in turns on the same server.
       const rate = Math.round(median(rounds.map((x) => x.b.rps)) / 2);
       pacedRuns.rate = rate;
-      const paced = (route: string, bodies: string[]) =>
-        pacedLoad({ host: '127.0.0.1', port: server.port, path: route, bodies, rate, connections: CONNECTIONS, warmupMs: 1000, durationMs: DURATION * 1000 });
-      await paced('/v1/predict', singleBodies);
+      await pacedRun(server, '/v1/predict', singleBodies, rate);
       for (let r = 0; r < REPEAT; r++) {
-        pacedRuns.echo.push(await paced('/bench/echo', singleBodies));
-        pacedRuns.predict.push(await paced('/v1/predict', singleBodies));
+        pacedRuns.echo.push(await pacedRun(server, '/bench/echo', singleBodies, rate));
+        pacedRuns.predict.push(await pacedRun(server, '/v1/predict', singleBodies, rate));
       }
     });
 
@@ -325,9 +332,7 @@ async function main(): Promise<void> {
         // Tail latency of each setting at the same fixed rate as above.
         for (let r = 0; r < REPEAT; r++) {
           for (const [i, server] of servers.entries()) {
-            if (!configs[i][3]) continue;
-            const options = { host: '127.0.0.1', port: server.port, path: '/v1/predict', bodies: singleBodies, rate: pacedRuns.rate, connections: CONNECTIONS };
-            settings[i].paced.push(await pacedLoad({ ...options, warmupMs: 1000, durationMs: DURATION * 1000 }).catch((error: unknown) => Promise.reject(serverFailure(server, 'fixed-rate run', error))));
+            if (configs[i][3]) settings[i].paced.push(await pacedRun(server, '/v1/predict', singleBodies, pacedRuns.rate));
           }
         }
       } finally {
@@ -335,7 +340,6 @@ async function main(): Promise<void> {
       }
     }
 
-    const mid = <T>(list: T[], key: (x: T) => number): T => [...list].sort((x, y) => key(x) - key(y))[Math.floor((list.length - 1) / 2)];
     const row = (name: string, r: Measured, rows = 1) =>
       `${name.padEnd(52)} ${f0(r.rps).padStart(9)} req/s ${f0(r.rps * rows).padStart(10)} rows/s   p50 ${f2(r.p50Ms).padStart(6)} ms   p99 ${f2(r.p99Ms).padStart(6)} ms   server CPU ${f0(r.cpuUsPerRequest).padStart(5)} µs/req   non-2xx ${r.non2xx + r.errors}`;
     const bareRow = (name: string, r: BareResult) =>
@@ -352,22 +356,22 @@ async function main(): Promise<void> {
       [`(d) bare ORT score(), batch ${BATCH_ROWS}`, (x) => x.d256.rowsPerSecond, (x) => bareRow('', x.d256)],
     ];
     for (const [name, key, text] of lines) {
-      const middle = mid(rounds, key);
-      rounds.forEach((x, i) => console.log(`${(i === 0 ? name : '').padEnd(44)} ${x === middle ? '*' : ' '} ${text(x).trimStart()}`));
+      const medianRound = middle(rounds, key);
+      rounds.forEach((x, i) => console.log(`${(i === 0 ? name : '').padEnd(44)} ${x === medianRound ? '*' : ' '} ${text(x).trimStart()}`));
     }
     console.log(`\nfixed rate ${f0(pacedRuns.rate)} req/s (half of the median (b)), ${CONNECTIONS} connections, 1 s warm-up + ${DURATION} s per run; * = median p99:`);
     for (const [name, runs] of [['POST /bench/echo (control: no model)', pacedRuns.echo], ['POST /v1/predict, 1 row', pacedRuns.predict]] as const) {
-      const middle = mid(runs, (x) => x.p99Ms);
-      runs.forEach((run, i) => console.log(pacedRow(i === 0 ? name : '', run, run === middle)));
+      const medianRun = middle(runs, (x) => x.p99Ms);
+      runs.forEach((run, i) => console.log(pacedRow(i === 0 ? name : '', run, run === medianRun)));
     }
     if (settings.length) {
       console.log('\nsettings compared, median of the rounds (b = 1 row, c = 256 rows per request):');
       for (const x of settings) {
-        console.log(row(`  ${x.label}, b`, mid(x.single, (m) => m.rps)));
-        if (x.batch.length) console.log(row(`  ${x.label}, c`, mid(x.batch, (m) => m.rps), BATCH_ROWS));
+        console.log(row(`  ${x.label}, b`, middle(x.single, (m) => m.rps)));
+        if (x.batch.length) console.log(row(`  ${x.label}, c`, middle(x.batch, (m) => m.rps), BATCH_ROWS));
       }
       console.log(`\nsettings compared at the fixed rate of ${f0(pacedRuns.rate)} req/s, 1 row, median run by p99:`);
-      for (const x of settings) if (x.paced.length) console.log(pacedRow(`  ${x.label}`, mid(x.paced, (m) => m.p99Ms), false));
+      for (const x of settings) if (x.paced.length) console.log(pacedRow(`  ${x.label}`, middle(x.paced, (m) => m.p99Ms), false));
     }
 
     const failures =
