@@ -37,6 +37,13 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** The pending call for `key`, removed from `pending`. */
+function take(pending: Map<number, Pending>, key: number): Pending | undefined {
+  const found = pending.get(key);
+  pending.delete(key);
+  return found;
+}
+
 export function startInferenceThread(options: InferenceThreadOptions): InferenceThread {
   const worker = new Worker(new URL('./inference-worker.ts', import.meta.url), { workerData: { intraOpThreads: options.intraOpThreads } });
   const loads = new Map<number, Pending>();
@@ -50,25 +57,15 @@ export function startInferenceThread(options: InferenceThreadOptions): Inference
   worker.on('message', (reply: WorkerReply) => {
     switch (reply.op) {
       case 'loaded':
-        loads.get(reply.id)?.resolve(undefined);
-        loads.delete(reply.id);
-        return;
+        return take(loads, reply.id)?.resolve(undefined);
       case 'failed':
-        loads.get(reply.id)?.reject(new Error(reply.message));
-        loads.delete(reply.id);
-        return;
+        return take(loads, reply.id)?.reject(new Error(reply.message));
       case 'scores':
-        calls.get(reply.req)?.resolve({ scores: reply.scores, featuresMs: reply.featuresMs, inferenceMs: reply.inferenceMs } satisfies FlightScores);
-        calls.delete(reply.req);
-        return;
+        return take(calls, reply.req)?.resolve({ scores: reply.scores, featuresMs: reply.featuresMs, inferenceMs: reply.inferenceMs } satisfies FlightScores);
       case 'error':
-        calls.get(reply.req)?.reject(new Error(reply.message));
-        calls.delete(reply.req);
-        return;
+        return take(calls, reply.req)?.reject(new Error(reply.message));
       case 'released':
-        releases.get(reply.id)?.resolve(undefined);
-        releases.delete(reply.id);
-        return;
+        return take(releases, reply.id)?.resolve(undefined);
     }
   });
   const failAll = (error: Error) => {
