@@ -1,11 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects: `unit` (next to the code, fast) and `e2e` (processes, servers, real models).
+// `npm test` runs both; `npm run test:unit` / `npm run test:e2e` run one.
+const shared = { testTimeout: 60_000, hookTimeout: 120_000, pool: 'forks' as const };
+const ignored = ['node_modules/**', '.cache/**', 'dist/**', 'runs/**'];
+
 export default defineConfig({
   test: {
-    include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', '.cache/**', 'dist/**'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    pool: 'forks',
+    projects: [
+      { test: { ...shared, name: 'unit', include: ['**/*.test.ts'], exclude: [...ignored, 'e2e/**'] } },
+      { test: { ...shared, name: 'e2e', include: ['e2e/**/*.test.ts'], exclude: ignored } },
+    ],
   },
 });

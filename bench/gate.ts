@@ -41,7 +41,10 @@ async function main(): Promise<void> {
     const files = nodeRepoFiles(repo);
     const championCard = await readFile(path.join(championDir, 'card.json'), 'utf8');
     const champion = JSON.parse(championCard) as ModelCard;
-    await addVersion(files, { model: new Uint8Array(await readFile(path.join(championDir, 'model.onnx'))), cardText: championCard });
+    await addVersion(files, {
+      model: new Uint8Array(await readFile(path.join(championDir, 'model.onnx'))),
+      cardText: championCard,
+    });
     await writeManifest(files, {
       schemaVersion: 1,
       model: 'flight-delay',
@@ -62,7 +65,14 @@ async function main(): Promise<void> {
     for (const w of windows) {
       for (let i = 0; i < Number(values.repeat); i++) {
         const load = os.loadavg()[0];
-        const { evidence: e } = await runGate({ repoDir: repo, candidateDir, policyFile, outDir: out, window: w.window, table });
+        const { evidence: e } = await runGate({
+          repoDir: repo,
+          candidateDir,
+          policyFile,
+          outDir: out,
+          window: w.window,
+          table,
+        });
         const t = e.timings;
         const s = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(1);
         rows.push(

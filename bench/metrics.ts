@@ -27,7 +27,9 @@ function timed<T>(label: string, run: () => T): T {
   const cpu = process.cpuUsage();
   const result = run();
   const used = process.cpuUsage(cpu);
-  console.log(`${label}: ${((performance.now() - started) / 1000).toFixed(2)} s wall, ${((used.user + used.system) / 1e6).toFixed(2)} s CPU`);
+  console.log(
+    `${label}: ${((performance.now() - started) / 1000).toFixed(2)} s wall, ${((used.user + used.system) / 1e6).toFixed(2)} s CPU`,
+  );
   return result;
 }
 
@@ -36,5 +38,7 @@ for (const metric of ['auc', 'recallAtBudget'] as const) {
   const result = timed(`pairedBootstrap ${metric}, ${rows} rows × ${iterations} iterations`, () =>
     pairedBootstrap(labels, candidate, champion, { metric, iterations, seed: 1 }),
   );
-  console.log(`  candidate ${result.candidate.toFixed(4)}, champion ${result.champion.toFixed(4)}, delta ${result.delta.toFixed(4)} [${result.lo.toFixed(4)}, ${result.hi.toFixed(4)}]`);
+  console.log(
+    `  candidate ${result.candidate.toFixed(4)}, champion ${result.champion.toFixed(4)}, delta ${result.delta.toFixed(4)} [${result.lo.toFixed(4)}, ${result.hi.toFixed(4)}]`,
+  );
 }

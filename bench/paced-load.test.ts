@@ -20,7 +20,8 @@ async function stallingServer(stallFromMs: number, stallMs: number): Promise<{ p
     req.on('end', () => {
       received++;
       const status = received % 50 === 0 ? 500 : 200;
-      const answer = () => res.writeHead(status, { 'content-type': 'application/json', 'content-length': '2' }).end('{}');
+      const answer = () =>
+        res.writeHead(status, { 'content-type': 'application/json', 'content-length': '2' }).end('{}');
       const now = performance.now() - started;
       if (now >= stallFromMs && now < stallFromMs + stallMs) setTimeout(answer, stallFromMs + stallMs - now);
       else answer();
@@ -34,7 +35,16 @@ describe('pacedLoad', () => {
   it('keeps the rate open-loop: a server stall shows up as latency of every request due during it, warm-up excluded', async () => {
     // 500 req/s; 200 ms warm-up, then 1 s measured; the server stalls 100 ms in the measured part.
     const { port, received } = await stallingServer(600, 100);
-    const result = await pacedLoad({ host: '127.0.0.1', port, path: '/', bodies: ['{"a":1}', '{"b":2}'], rate: 500, warmupMs: 200, durationMs: 1000, connections: 8 });
+    const result = await pacedLoad({
+      host: '127.0.0.1',
+      port,
+      path: '/',
+      bodies: ['{"a":1}', '{"b":2}'],
+      rate: 500,
+      warmupMs: 200,
+      durationMs: 1000,
+      connections: 8,
+    });
 
     // Only the measured second counts: ~500 requests, though ~600 reached the server.
     expect(result.sent).toBeGreaterThan(470);

@@ -149,12 +149,14 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
   });
   // Let the last requests finish (bounded).
   const deadline = performance.now() + 5_000;
-  while (latencies.length + errors < sentMeasured && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  while (latencies.length + errors < sentMeasured && performance.now() < deadline)
+    await new Promise((r) => setTimeout(r, 5));
   const elapsed = performance.now() - measureFrom;
   for (const conn of conns) conn.socket.destroy();
 
   const sorted = Float64Array.from(latencies).sort();
-  const q = (p: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]);
+  const q = (p: number) =>
+    sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
   return {
     sent: sentMeasured,
     completed: latencies.length,

@@ -65,7 +65,11 @@ function ensureWrk(): string {
   if (probe.error) {
     console.log('setup: wrk is missing; running: apt-get update && apt-get install -y wrk');
     const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-    const run = (cmd: string[]) => execFileSync(sudo.length ? 'sudo' : cmd[0], sudo.length ? cmd : cmd.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const run = (cmd: string[]) =>
+      execFileSync(sudo.length ? 'sudo' : cmd[0], sudo.length ? cmd : cmd.slice(1), {
+        stdio: 'inherit',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
     run(['apt-get', 'update']);
     run(['apt-get', 'install', '-y', 'wrk']);
   }
@@ -112,11 +116,20 @@ end
 }
 
 function runWrk(url: string, script: string, seconds: number): WrkResult {
-  const out = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '5s', '-s', script, url], { encoding: 'utf8' });
+  const out = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '5s', '-s', script, url], {
+    encoding: 'utf8',
+  });
   const line = out.stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
   if (!line) throw new Error(`wrk printed no summary: ${out.stdout}${out.stderr}`);
   const r = JSON.parse(line.slice('WRK_JSON '.length));
-  return { requests: r.requests, rps: r.requests / (r.durationUs / 1e6), p50Ms: r.p50Us / 1000, p99Ms: r.p99Us / 1000, non2xx: r.non2xx, errors: r.errors };
+  return {
+    requests: r.requests,
+    rps: r.requests / (r.durationUs / 1e6),
+    p50Ms: r.p50Us / 1000,
+    p99Ms: r.p99Us / 1000,
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
 }
 
 /**
@@ -157,13 +170,24 @@ async function measure(server: ServerProcess, script: string): Promise<Measured>
 /** An error that says what the server process printed, when a measurement against it fails. */
 function serverFailure(server: ServerProcess, doing: string, error: unknown): Error {
   const { exitCode, signalCode } = server.child;
-  const state = exitCode === null && signalCode === null ? 'still running' : `exited (code ${exitCode}, signal ${signalCode})`;
+  const state =
+    exitCode === null && signalCode === null ? 'still running' : `exited (code ${exitCode}, signal ${signalCode})`;
   const lastLines = server.stdoutTail().trimEnd().split('\n').slice(-10).join('\n');
-  return new Error(`${doing} against ${server.url} failed; the server is ${state}.\nlast log lines:\n${lastLines}\nstderr:\n${server.stderr().slice(-4000)}`, { cause: error });
+  return new Error(
+    `${doing} against ${server.url} failed; the server is ${state}.\nlast log lines:\n${lastLines}\nstderr:\n${server.stderr().slice(-4000)}`,
+    { cause: error },
+  );
 }
 
-async function withServer<T>(repoDir: string, env: Record<string, string>, work: (server: ServerProcess) => Promise<T>): Promise<T> {
-  const server = await startServerProcess({ env: { MODEL_REPO_ROOT: repoDir, BENCH_ROUTES: '1', MODEL_POLL_INTERVAL_MS: '0', ...env }, parseLogs: false });
+async function withServer<T>(
+  repoDir: string,
+  env: Record<string, string>,
+  work: (server: ServerProcess) => Promise<T>,
+): Promise<T> {
+  const server = await startServerProcess({
+    env: { MODEL_REPO_ROOT: repoDir, BENCH_ROUTES: '1', MODEL_POLL_INTERVAL_MS: '0', ...env },
+    parseLogs: false,
+  });
   try {
     await server.ready();
     return await work(server);
@@ -212,7 +236,10 @@ function sampleFlights(card: ModelCard, count: number): RawFlight[] {
   return Array.from({ length: count }, (_, i) => {
     const f = base[i % base.length];
     const hour = (Number(f.departure.slice(11, 13)) + Math.floor(i / base.length)) % 24;
-    return { ...f, departure: `${f.departure.slice(0, 11)}${String(hour).padStart(2, '0')}${f.departure.slice(13, 16)}` };
+    return {
+      ...f,
+      departure: `${f.departure.slice(0, 11)}${String(hour).padStart(2, '0')}${f.departure.slice(13, 16)}`,
+    };
   });
 }
 
@@ -235,9 +262,16 @@ const median = (values: number[]) => middle(values, (v) => v);
 
 /** A fixed-rate run of 1-row predictions (or echoes) against `server`, after a 1 s warm-up. */
 function pacedRun(server: ServerProcess, route: string, bodies: string[], rate: number): Promise<PacedResult> {
-  return pacedLoad({ host: '127.0.0.1', port: server.port, path: route, bodies, rate, connections: CONNECTIONS, warmupMs: 1000, durationMs: DURATION * 1000 }).catch((error: unknown) =>
-    Promise.reject(serverFailure(server, `fixed-rate run on ${route}`, error)),
-  );
+  return pacedLoad({
+    host: '127.0.0.1',
+    port: server.port,
+    path: route,
+    bodies,
+    rate,
+    connections: CONNECTIONS,
+    warmupMs: 1000,
+    durationMs: DURATION * 1000,
+  }).catch((error: unknown) => Promise.reject(serverFailure(server, `fixed-rate run on ${route}`, error)));
 }
 
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -249,7 +283,8 @@ async function main(): Promise<void> {
   let repoDir = args.repo ? path.resolve(args.repo) : process.cwd();
   let modelLabel = args.repo ? `repository ${repoDir}` : 'committed champion of this checkout';
   let cleanup = async () => {};
-  const committed = spawnSync('git', ['cat-file', '-e', 'HEAD:manifests/production.json'], { cwd: repoDir }).status === 0;
+  const committed =
+    spawnSync('git', ['cat-file', '-e', 'HEAD:manifests/production.json'], { cwd: repoDir }).status === 0;
   if (!committed) {
     if (args.repo) throw new Error(`${repoDir} has no committed manifests/production.json`);
     const fixture = await createFixtureRepo();
@@ -259,13 +294,19 @@ async function main(): Promise<void> {
   }
   const source = localGitSource(repoDir);
   const revision = await source.revision();
-  const manifest = JSON.parse(new TextDecoder().decode(await source.read(revision, 'manifests/production.json'))) as ProductionManifest;
+  const manifest = JSON.parse(
+    new TextDecoder().decode(await source.read(revision, 'manifests/production.json')),
+  ) as ProductionManifest;
   const bytes = await source.read(revision, manifest.champion.path);
-  const card = JSON.parse(new TextDecoder().decode(await source.read(revision, cardPath(manifest.champion)))) as ModelCard;
+  const card = JSON.parse(
+    new TextDecoder().decode(await source.read(revision, cardPath(manifest.champion))),
+  ) as ModelCard;
 
   const flights = sampleFlights(card, 64);
   const singleBodies = flights.map((f) => JSON.stringify(f));
-  const batchBodies = [0, 1, 2, 3].map((k) => JSON.stringify({ flights: Array.from({ length: BATCH_ROWS }, (_, i) => flights[(i + k * 7) % flights.length]) }));
+  const batchBodies = [0, 1, 2, 3].map((k) =>
+    JSON.stringify({ flights: Array.from({ length: BATCH_ROWS }, (_, i) => flights[(i + k * 7) % flights.length]) }),
+  );
   const dir = mkdtempSync(path.join(os.tmpdir(), 'taxiway-bench-serve-'));
   const scripts = {
     echo: luaScript(dir, 'echo', '/bench/echo', singleBodies),
@@ -273,10 +314,16 @@ async function main(): Promise<void> {
     batch: luaScript(dir, 'batch', '/v1/predict', batchBodies),
   };
 
-  console.log(`bench:serve — ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${wrkVersion}`);
-  console.log(`model: ${manifest.champion.version} (${card.trees} trees, ${f0(bytes.byteLength / 1024)} KiB) — ${modelLabel}`);
+  console.log(
+    `bench:serve — ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${wrkVersion}`,
+  );
+  console.log(
+    `model: ${manifest.champion.version} (${card.trees} trees, ${f0(bytes.byteLength / 1024)} KiB) — ${modelLabel}`,
+  );
   const loadBefore = os.loadavg();
-  console.log(`wrk: 1 thread, ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per run; ${REPEAT} rounds; server: defaults (request logging on, ORT 1 intra-op thread)\n`);
+  console.log(
+    `wrk: 1 thread, ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per run; ${REPEAT} rounds; server: defaults (request logging on, ORT 1 intra-op thread)\n`,
+  );
 
   try {
     // Rounds: (a), (b), (c) against one server, then (d) in this process while it idles. Ratios are
@@ -304,7 +351,13 @@ async function main(): Promise<void> {
       }
     });
 
-    const settings: { label: string; env: Record<string, string>; single: Measured[]; batch: Measured[]; paced: PacedResult[] }[] = [];
+    const settings: {
+      label: string;
+      env: Record<string, string>;
+      single: Measured[];
+      batch: Measured[];
+      paced: PacedResult[];
+    }[] = [];
     if (!args['skip-settings']) {
       // [label, environment, measure 256-row batches, measure p99 at the fixed rate]
       const configs: [string, Record<string, string>, boolean, boolean][] = [
@@ -318,7 +371,10 @@ async function main(): Promise<void> {
       const servers: ServerProcess[] = [];
       try {
         for (const [, env] of configs) {
-          const server = await startServerProcess({ env: { MODEL_REPO_ROOT: repoDir, MODEL_POLL_INTERVAL_MS: '0', ...env }, parseLogs: false });
+          const server = await startServerProcess({
+            env: { MODEL_REPO_ROOT: repoDir, MODEL_POLL_INTERVAL_MS: '0', ...env },
+            parseLogs: false,
+          });
           servers.push(server);
           await server.ready();
         }
@@ -332,7 +388,8 @@ async function main(): Promise<void> {
         // Tail latency of each setting at the same fixed rate as above.
         for (let r = 0; r < REPEAT; r++) {
           for (const [i, server] of servers.entries()) {
-            if (configs[i][3]) settings[i].paced.push(await pacedRun(server, '/v1/predict', singleBodies, pacedRuns.rate));
+            if (configs[i][3])
+              settings[i].paced.push(await pacedRun(server, '/v1/predict', singleBodies, pacedRuns.rate));
           }
         }
       } finally {
@@ -357,21 +414,48 @@ async function main(): Promise<void> {
     ];
     for (const [name, key, text] of lines) {
       const medianRound = middle(rounds, key);
-      rounds.forEach((x, i) => console.log(`${(i === 0 ? name : '').padEnd(44)} ${x === medianRound ? '*' : ' '} ${text(x).trimStart()}`));
+      rounds.forEach((x, i) =>
+        console.log(`${(i === 0 ? name : '').padEnd(44)} ${x === medianRound ? '*' : ' '} ${text(x).trimStart()}`),
+      );
     }
-    console.log(`\nfixed rate ${f0(pacedRuns.rate)} req/s (half of the median (b)), ${CONNECTIONS} connections, 1 s warm-up + ${DURATION} s per run; * = median p99:`);
-    for (const [name, runs] of [['POST /bench/echo (control: no model)', pacedRuns.echo], ['POST /v1/predict, 1 row', pacedRuns.predict]] as const) {
+    console.log(
+      `\nfixed rate ${f0(pacedRuns.rate)} req/s (half of the median (b)), ${CONNECTIONS} connections, 1 s warm-up + ${DURATION} s per run; * = median p99:`,
+    );
+    for (const [name, runs] of [
+      ['POST /bench/echo (control: no model)', pacedRuns.echo],
+      ['POST /v1/predict, 1 row', pacedRuns.predict],
+    ] as const) {
       const medianRun = middle(runs, (x) => x.p99Ms);
       runs.forEach((run, i) => console.log(pacedRow(i === 0 ? name : '', run, run === medianRun)));
     }
     if (settings.length) {
       console.log('\nsettings compared, median of the rounds (b = 1 row, c = 256 rows per request):');
       for (const x of settings) {
-        console.log(row(`  ${x.label}, b`, middle(x.single, (m) => m.rps)));
-        if (x.batch.length) console.log(row(`  ${x.label}, c`, middle(x.batch, (m) => m.rps), BATCH_ROWS));
+        console.log(
+          row(
+            `  ${x.label}, b`,
+            middle(x.single, (m) => m.rps),
+          ),
+        );
+        if (x.batch.length)
+          console.log(
+            row(
+              `  ${x.label}, c`,
+              middle(x.batch, (m) => m.rps),
+              BATCH_ROWS,
+            ),
+          );
       }
       console.log(`\nsettings compared at the fixed rate of ${f0(pacedRuns.rate)} req/s, 1 row, median run by p99:`);
-      for (const x of settings) if (x.paced.length) console.log(pacedRow(`  ${x.label}`, middle(x.paced, (m) => m.p99Ms), false));
+      for (const x of settings)
+        if (x.paced.length)
+          console.log(
+            pacedRow(
+              `  ${x.label}`,
+              middle(x.paced, (m) => m.p99Ms),
+              false,
+            ),
+          );
     }
 
     const failures =
@@ -382,9 +466,21 @@ async function main(): Promise<void> {
     const pacedP99 = median(pacedRuns.predict.map((x) => x.p99Ms));
     const controlP99 = median(pacedRuns.echo.map((x) => x.p99Ms));
     const bars = [
-      { name: '(b) / (a) ≥ 75% (median round)', value: `${pct(ratioB)}  (rounds: ${rounds.map((x) => pct(x.bOverA)).join(', ')})`, ok: ratioB >= 0.75 },
-      { name: 'p99 at half of (b) ≤ 5 ms (median run)', value: `${f2(pacedP99)} ms  (echo control: ${f2(controlP99)} ms)`, ok: pacedP99 <= 5 },
-      { name: '(c rows/s) / (d batch-256 rows/s) ≥ 50% (median round)', value: `${pct(ratioC)}  (rounds: ${rounds.map((x) => pct(x.cOverD)).join(', ')})`, ok: ratioC >= 0.5 },
+      {
+        name: '(b) / (a) ≥ 75% (median round)',
+        value: `${pct(ratioB)}  (rounds: ${rounds.map((x) => pct(x.bOverA)).join(', ')})`,
+        ok: ratioB >= 0.75,
+      },
+      {
+        name: 'p99 at half of (b) ≤ 5 ms (median run)',
+        value: `${f2(pacedP99)} ms  (echo control: ${f2(controlP99)} ms)`,
+        ok: pacedP99 <= 5,
+      },
+      {
+        name: '(c rows/s) / (d batch-256 rows/s) ≥ 50% (median round)',
+        value: `${pct(ratioC)}  (rounds: ${rounds.map((x) => pct(x.cOverD)).join(', ')})`,
+        ok: ratioC >= 0.5,
+      },
       { name: 'zero non-2xx in every run', value: String(failures), ok: failures === 0 },
     ];
     console.log('\nratios and bars:');
@@ -407,7 +503,9 @@ async function main(): Promise<void> {
     const outDir = path.join(process.cwd(), '.cache', 'bench');
     mkdirSync(outDir, { recursive: true });
     writeFileSync(path.join(outDir, 'serve.json'), `${JSON.stringify(results, null, 2)}\n`);
-    console.log(`\nload average before the run (1, 5, 15 min): ${loadBefore.map(f2).join(', ')} on ${os.cpus().length} cores — other work on the machine competes with the server and wrk`);
+    console.log(
+      `\nload average before the run (1, 5, 15 min): ${loadBefore.map(f2).join(', ')} on ${os.cpus().length} cores — other work on the machine competes with the server and wrk`,
+    );
     console.log(`results: .cache/bench/serve.json`);
     if (bars.some((b) => !b.ok)) process.exitCode = 1;
   } finally {
@@ -418,7 +516,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   let text = `bench:serve failed: ${(error as Error).stack ?? String(error)}`;
-  for (let cause = (error as Error).cause; cause; cause = (cause as Error).cause) text += `\ncaused by: ${(cause as Error).stack ?? String(cause)}`;
+  for (let cause = (error as Error).cause; cause; cause = (cause as Error).cause)
+    text += `\ncaused by: ${(cause as Error).stack ?? String(cause)}`;
   console.error(text);
   process.exit(1);
 });

@@ -56,9 +56,14 @@ function ensureXgboost(): string {
     console.log(`setup: python3-xgboost ${probe.stdout.trim()} is installed (${PYTHON})`);
     return probe.stdout.trim();
   }
-  console.log(`setup: \`${PYTHON} -c "import xgboost"\` failed; running: apt-get update && apt-get install -y python3-xgboost`);
+  console.log(
+    `setup: \`${PYTHON} -c "import xgboost"\` failed; running: apt-get update && apt-get install -y python3-xgboost`,
+  );
   execFileSync('apt-get', ['update'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', 'python3-xgboost'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  execFileSync('apt-get', ['install', '-y', 'python3-xgboost'], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
   const again = spawnSync(PYTHON, ['-c', 'import xgboost; print(xgboost.__version__)'], { encoding: 'utf8' });
   if (again.status !== 0) throw new Error(`xgboost still not importable: ${again.stderr}`);
   console.log(`setup: installed python3-xgboost ${again.stdout.trim()}`);
@@ -66,14 +71,24 @@ function ensureXgboost(): string {
 }
 
 function writeMatrix(dir: string, name: string, m: Matrix, withLabels: boolean): void {
-  writeFileSync(path.join(dir, `${name}.f32`), new Uint8Array(m.values.buffer, m.values.byteOffset, m.values.byteLength));
+  writeFileSync(
+    path.join(dir, `${name}.f32`),
+    new Uint8Array(m.values.buffer, m.values.byteOffset, m.values.byteLength),
+  );
   if (withLabels) writeFileSync(path.join(dir, `${name}.labels.u8`), m.labels);
 }
 
 async function main(): Promise<void> {
-  console.log(`bench:train — trees ${trees}, depth ${depth}, learning rate ${lr}, threads ${threads} (cpus ${os.availableParallelism()})`);
+  console.log(
+    `bench:train — trees ${trees}, depth ${depth}, learning rate ${lr}, threads ${threads} (cpus ${os.availableParallelism()})`,
+  );
   // The machine may be shared: the load average tells how comparable the timings are.
-  console.log(`load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average at start: ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   const xgbVersion = args['skip-xgboost'] || args['skip-comparison'] ? null : ensureXgboost();
 
   let t = performance.now();
@@ -98,14 +113,18 @@ async function main(): Promise<void> {
   if (args.baseline) {
     t = performance.now();
     const logistic = trainLogistic(train);
-    console.log(`logistic regression baseline: train ${seconds(performance.now() - t)}, May AUC ${auc(test.labels, predictLogistic(logistic, test)).toFixed(4)}`);
+    console.log(
+      `logistic regression baseline: train ${seconds(performance.now() - t)}, May AUC ${auc(test.labels, predictLogistic(logistic, test)).toFixed(4)}`,
+    );
   }
 
   // --- Section 2: project defaults with early stopping. ---
   if (!args['skip-defaults']) {
     const overrides = args['defaults-override'] ? (JSON.parse(args['defaults-override']) as Partial<GbdtParams>) : {};
     const params = { ...DEFAULT_GBDT_PARAMS, ...overrides, threads };
-    console.log(`\n== project defaults (DEFAULT_GBDT_PARAMS${args['defaults-override'] ? ' with overrides' : ''}, early stopping on Apr 24–30) ==`);
+    console.log(
+      `\n== project defaults (DEFAULT_GBDT_PARAMS${args['defaults-override'] ? ' with overrides' : ''}, early stopping on Apr 24–30) ==`,
+    );
     const { threads: _threads, ...shown } = params;
     console.log(`params: ${JSON.stringify(shown)}`);
     t = performance.now();
@@ -114,11 +133,16 @@ async function main(): Promise<void> {
       validation: selectWindow(table, '2001-04-24', '2001-05-01'),
       evaluation: [may, june],
     });
-    console.log(`data: ${split2.train.rows.toLocaleString('en-US')} training rows (Jan 1 – Apr 23), ${split2.validation.rows.toLocaleString('en-US')} validation rows; built in ${seconds(performance.now() - t)}`);
+    console.log(
+      `data: ${split2.train.rows.toLocaleString('en-US')} training rows (Jan 1 – Apr 23), ${split2.validation.rows.toLocaleString('en-US')} validation rows; built in ${seconds(performance.now() - t)}`,
+    );
     t = performance.now();
     const result = await trainGbdt(split2.train, split2.validation, params, {
       onProgress: (p) => {
-        if ((p.iteration + 1) % 100 === 0) console.log(`  iteration ${p.iteration + 1}: valid log loss ${p.validLoss?.toFixed(5)}, ${seconds(p.elapsedMs)}`);
+        if ((p.iteration + 1) % 100 === 0)
+          console.log(
+            `  iteration ${p.iteration + 1}: valid log loss ${p.validLoss?.toFixed(5)}, ${seconds(p.elapsedMs)}`,
+          );
       },
     });
     const ms = performance.now() - t;
@@ -130,7 +154,12 @@ async function main(): Promise<void> {
         `May AUC ${mayAuc.toFixed(4)}, June AUC ${juneAuc.toFixed(4)}`,
     );
   }
-  console.log(`\npeak RSS of the bench process: ${gib(process.resourceUsage().maxRSS * 1024)}; load average at end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `\npeak RSS of the bench process: ${gib(process.resourceUsage().maxRSS * 1024)}; load average at end: ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 async function comparison(train: Matrix, test: Matrix, xgbVersion: string | null): Promise<void> {
@@ -160,29 +189,58 @@ async function comparison(train: Matrix, test: Matrix, xgbVersion: string | null
   const timingText = Object.entries(ours.timings)
     .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`)
     .join(', ');
-  console.log(`taxiway gbdt: train ${seconds(oursMs)} (CPU ${seconds(oursCpuMs)}; ${timingText}), peak RSS ${gib(oursRss)} (whole bench process), May AUC ${oursAuc.toFixed(4)}`);
+  console.log(
+    `taxiway gbdt: train ${seconds(oursMs)} (CPU ${seconds(oursCpuMs)}; ${timingText}), peak RSS ${gib(oursRss)} (whole bench process), May AUC ${oursAuc.toFixed(4)}`,
+  );
 
   if (xgbVersion) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'taxiway-bench-'));
     try {
       writeMatrix(dir, 'train', train, true);
       writeMatrix(dir, 'test', test, false);
-      writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ cols: train.cols, trainRows: train.rows, testRows: test.rows }));
+      writeFileSync(
+        path.join(dir, 'meta.json'),
+        JSON.stringify({ cols: train.cols, trainRows: train.rows, testRows: test.rows }),
+      );
       t = performance.now();
       const child = spawnSync(
         PYTHON,
-        [path.join(here, 'xgboost-train.py'), '--dir', dir, '--trees', String(trees), '--depth', String(depth), '--lr', String(lr), '--max-bin', '255', '--nthread', '2'],
+        [
+          path.join(here, 'xgboost-train.py'),
+          '--dir',
+          dir,
+          '--trees',
+          String(trees),
+          '--depth',
+          String(depth),
+          '--lr',
+          String(lr),
+          '--max-bin',
+          '255',
+          '--nthread',
+          '2',
+        ],
         { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
       );
       const childMs = performance.now() - t;
       if (child.status !== 0) throw new Error(`xgboost failed (${child.status}): ${child.stderr}`);
       const lines = child.stdout.trim().split('\n');
-      const result = JSON.parse(lines[lines.length - 1]) as { trainSeconds: number; trainCpuSeconds: number; peakRssBytes: number; version: string };
+      const result = JSON.parse(lines[lines.length - 1]) as {
+        trainSeconds: number;
+        trainCpuSeconds: number;
+        peakRssBytes: number;
+        version: string;
+      };
       const predBytes = readFileSync(path.join(dir, 'xgboost.pred.f32'));
       const pred = new Float32Array(predBytes.buffer, predBytes.byteOffset, predBytes.byteLength / 4);
       const xgbAuc = auc(test.labels, pred);
       const xgbMs = result.trainSeconds * 1000;
-      console.log(`load average after xgboost: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+      console.log(
+        `load average after xgboost: ${os
+          .loadavg()
+          .map((x) => x.toFixed(2))
+          .join(' ')}`,
+      );
       console.log(
         `xgboost ${result.version} (hist, nthread 2): train ${seconds(xgbMs)} (CPU ${seconds(result.trainCpuSeconds * 1000)}; DMatrix + boosting; whole child ${seconds(childMs)}), ` +
           `peak RSS ${gib(result.peakRssBytes)} (python process), May AUC ${xgbAuc.toFixed(4)}`,
@@ -195,7 +253,6 @@ async function comparison(train: Matrix, test: Matrix, xgbVersion: string | null
       rmSync(dir, { recursive: true, force: true });
     }
   }
-
 }
 
 await main();

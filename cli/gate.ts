@@ -40,15 +40,20 @@ async function main(): Promise<number> {
     return 0;
   }
   if (!values.candidate) throw new UsageError('--candidate <dir> is required');
-  if (Boolean(values['eval-start']) !== Boolean(values['eval-end'])) throw new UsageError('--eval-start and --eval-end go together');
+  if (Boolean(values['eval-start']) !== Boolean(values['eval-end']))
+    throw new UsageError('--eval-start and --eval-end go together');
   const started = performance.now();
-  const log = values.quiet ? undefined : (line: string) => process.stderr.write(`[gate ${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
+  const log = values.quiet
+    ? undefined
+    : (line: string) =>
+        process.stderr.write(`[gate ${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
   const run = await runGate({
     repoDir: values.repo,
     candidateDir: values.candidate,
     policyFile: values.policy,
     outDir: values.out,
-    window: values['eval-start'] && values['eval-end'] ? { start: values['eval-start'], end: values['eval-end'] } : undefined,
+    window:
+      values['eval-start'] && values['eval-end'] ? { start: values['eval-start'], end: values['eval-end'] } : undefined,
     log,
   });
   const { evidence: e } = run;

@@ -41,25 +41,50 @@ describe('lifecycle CLIs', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/error: Unknown option '--frobnicate'[^]*usage: npm run promote/);
     const history = await cli('status.ts', ['--history', 'lots']);
-    expect(history).toMatchObject({ code: 2, stderr: expect.stringContaining('--history must be a number, got "lots"') });
+    expect(history).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--history must be a number, got "lots"'),
+    });
     const reproduce = await cli('verify-reproduce.ts', []);
     expect(reproduce).toMatchObject({ code: 2, stderr: expect.stringContaining('--version <version> is required') });
   });
 
   it('report missing inputs as errors (exit 2), not as a failing gate', async () => {
-    const gate = await cli('gate.ts', ['--candidate', path.join(work, 'nope'), '--repo', repo.dir, '--policy', path.join(ROOT, 'gates/policy.json')]);
+    const gate = await cli('gate.ts', [
+      '--candidate',
+      path.join(work, 'nope'),
+      '--repo',
+      repo.dir,
+      '--policy',
+      path.join(ROOT, 'gates/policy.json'),
+    ]);
     expect(gate.code).toBe(2);
     expect(gate.stderr).toContain(`error: candidate ${path.join(work, 'nope', 'model.onnx')} does not exist`);
   });
 
   it('promote, list, status and roll back on a repository', async () => {
     const v1 = await writeCandidate(path.join(work, 'v1'), { seed: 'one', asOf: '2001-04-01' });
-    const v2 = await writeCandidate(path.join(work, 'v2'), { seed: 'two', asOf: '2001-05-01', champion: { version: v1.card.version, sha256: v1.card.artifact.sha256 } });
+    const v2 = await writeCandidate(path.join(work, 'v2'), {
+      seed: 'two',
+      asOf: '2001-05-01',
+      champion: { version: v1.card.version, sha256: v1.card.artifact.sha256 },
+    });
     expect((await cli('status.ts', ['--repo', repo.dir])).stdout).toContain('champion:   none (nothing promoted yet)');
-    expect((await cli('registry.ts', ['--repo', repo.dir])).stdout).toBe('no model versions in models/flight-delay/ yet\n');
+    expect((await cli('registry.ts', ['--repo', repo.dir])).stdout).toBe(
+      'no model versions in models/flight-delay/ yet\n',
+    );
     const first = await cli('promote.ts', ['--candidate', v1.dir, '--repo', repo.dir]);
     expect(first).toMatchObject({ code: 0, stdout: expect.stringContaining(`promoted ${v1.card.version}`) });
-    const second = await cli('promote.ts', ['--candidate', v2.dir, '--repo', repo.dir, '--run-id', '9', '--run-url', 'https://github.com/acme/taxiway/actions/runs/9']);
+    const second = await cli('promote.ts', [
+      '--candidate',
+      v2.dir,
+      '--repo',
+      repo.dir,
+      '--run-id',
+      '9',
+      '--run-url',
+      'https://github.com/acme/taxiway/actions/runs/9',
+    ]);
     expect(second.stdout).toContain(`  previous: ${v1.card.version}`);
     const listing = await cli('registry.ts', ['--repo', repo.dir]);
     expect(listing.stdout.split('\n')[0]).toMatch(/^VERSION\s+STATUS\s+TRAINED AT\s+RUN/);
@@ -71,6 +96,9 @@ describe('lifecycle CLIs', () => {
     const rolled = await cli('rollback.ts', ['--repo', repo.dir]);
     expect(rolled).toMatchObject({ code: 0, stdout: expect.stringContaining(`champion is ${v1.card.version} again`) });
     const again = await cli('rollback.ts', ['--repo', repo.dir]);
-    expect(again).toMatchObject({ code: 2, stderr: expect.stringContaining('there is no previous version to return to') });
+    expect(again).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('there is no previous version to return to'),
+    });
   });
 });

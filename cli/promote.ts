@@ -35,7 +35,8 @@ async function main(): Promise<void> {
     return;
   }
   if (!values.candidate) throw new UsageError('--candidate <dir> is required');
-  if (values['run-url'] && !/^https?:\/\//.test(values['run-url'])) throw new UsageError(`--run-url must be an http(s) URL, got ${values['run-url']}`);
+  if (values['run-url'] && !/^https?:\/\//.test(values['run-url']))
+    throw new UsageError(`--run-url must be an http(s) URL, got ${values['run-url']}`);
   const run = values['run-id'] || values['run-url'] ? { id: values['run-id'], url: values['run-url'] } : undefined;
   const result = await promote({
     repoDir: values.repo,

@@ -10,6 +10,7 @@ import { manifestArtifactProblems } from '../lib/manifest/verify.ts';
 import { REGISTRY_MD_PATH, registryTable } from '../lib/registry/registry-md.ts';
 import { nodeRepoFiles } from '../lib/util/repo-files.ts';
 import { exitWithError } from './cli-support.ts';
+import { errorMessage } from '../lib/util/errors.ts';
 
 const USAGE = `usage: npm run registry -- [options]
 
@@ -41,18 +42,21 @@ async function main(): Promise<number> {
       // verify: every artifact is re-hashed against its card.
       table = await registryTable(files, { verify: true });
     } catch (error) {
-      process.stderr.write(`registry check failed: ${(error as Error).message}\n`);
+      process.stderr.write(`registry check failed: ${errorMessage(error)}\n`);
       return 1;
     }
     const manifest = await readManifest(files);
     if (manifest) problems.push(...(await manifestArtifactProblems(files, manifest)).map((p) => p.message));
     const committed = (await files.exists(REGISTRY_MD_PATH)) ? await files.readText(REGISTRY_MD_PATH) : null;
-    if (table.rows.length > 0 && committed !== table.markdown) problems.push(`${REGISTRY_MD_PATH} is stale; run npm run registry -- --write`);
+    if (table.rows.length > 0 && committed !== table.markdown)
+      problems.push(`${REGISTRY_MD_PATH} is stale; run npm run registry -- --write`);
     if (problems.length > 0) {
       process.stderr.write(`registry check failed:\n  - ${problems.join('\n  - ')}\n`);
       return 1;
     }
-    process.stdout.write(`registry ok: ${table.rows.length} versions, every artifact matches its card${manifest ? ' and the manifest' : ''}\n`);
+    process.stdout.write(
+      `registry ok: ${table.rows.length} versions, every artifact matches its card${manifest ? ' and the manifest' : ''}\n`,
+    );
     return 0;
   }
   const table = await registryTable(files);
@@ -81,7 +85,11 @@ async function main(): Promise<number> {
     r.ece.toFixed(4),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(`${[line(header), ...rows.map(line)].join('\n')}\n`);
   return 0;
 }

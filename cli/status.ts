@@ -36,7 +36,9 @@ async function main(): Promise<void> {
     else if (!found) process.stdout.write(`nothing was in production at ${values.at} (no manifest commit before it)\n`);
     else {
       const m = found.manifest;
-      process.stdout.write(`at ${values.at}: champion ${m?.champion.version ?? 'none'}, previous ${m?.previous?.version ?? 'none'}\n  set by ${found.commit.commit.slice(0, 12)} ${found.commit.date} "${found.commit.subject}"\n`);
+      process.stdout.write(
+        `at ${values.at}: champion ${m?.champion.version ?? 'none'}, previous ${m?.previous?.version ?? 'none'}\n  set by ${found.commit.commit.slice(0, 12)} ${found.commit.date} "${found.commit.subject}"\n`,
+      );
     }
     return;
   }
@@ -49,17 +51,30 @@ async function main(): Promise<void> {
   if (!status.champion) lines.push('champion:   none (nothing promoted yet)');
   else {
     const since = status.champion.since;
-    lines.push(`champion:   ${status.champion.version}  (${status.champion.path}, sha256 ${status.champion.sha256.slice(0, 12)}…)`);
-    lines.push(since ? `  since     ${since.date}  ${since.commit.slice(0, 12)}  "${since.subject}"` : '  since     (uncommitted change to the manifest)');
+    lines.push(
+      `champion:   ${status.champion.version}  (${status.champion.path}, sha256 ${status.champion.sha256.slice(0, 12)}…)`,
+    );
+    lines.push(
+      since
+        ? `  since     ${since.date}  ${since.commit.slice(0, 12)}  "${since.subject}"`
+        : '  since     (uncommitted change to the manifest)',
+    );
   }
-  lines.push(`previous:   ${status.previous?.version ?? 'none'}${status.previous ? '  (rollback target: npm run rollback)' : ''}`);
+  lines.push(
+    `previous:   ${status.previous?.version ?? 'none'}${status.previous ? '  (rollback target: npm run rollback)' : ''}`,
+  );
   const ch = status.challenger;
-  lines.push(`challenger: ${ch ? `${ch.version} (${ch.mode}${ch.mode === 'canary' ? `, ${(ch.traffic * 100).toFixed(0)}% of traffic` : ''})` : 'none'}`);
+  lines.push(
+    `challenger: ${ch ? `${ch.version} (${ch.mode}${ch.mode === 'canary' ? `, ${(ch.traffic * 100).toFixed(0)}% of traffic` : ''})` : 'none'}`,
+  );
   lines.push(`data clock: ${status.dataClock?.asOf ?? 'not set'}`);
   if (status.uncommitted) lines.push('warning:    manifests/production.json has uncommitted changes');
   if (status.history.length > 0) {
     lines.push('', 'manifest history (newest first):');
-    for (const h of status.history.slice(0, limit)) lines.push(`  ${h.date}  ${h.commit.slice(0, 12)}  ${h.kind.padEnd(9)}  champion ${h.champion ?? 'none'}, previous ${h.previous ?? 'none'}`);
+    for (const h of status.history.slice(0, limit))
+      lines.push(
+        `  ${h.date}  ${h.commit.slice(0, 12)}  ${h.kind.padEnd(9)}  champion ${h.champion ?? 'none'}, previous ${h.previous ?? 'none'}`,
+      );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import type { GbdtParams } from '../lib/ml/gbdt/booster.ts';
 import { trainModel } from '../lib/training/run.ts';
 import { exitWithError, numberFlag } from './cli-support.ts';
+import { errorMessage } from '../lib/util/errors.ts';
 
 const USAGE = `usage: npm run train -- [--as-of <ISO date>] [--out <dir>] [options]
 
@@ -51,7 +52,10 @@ async function main(): Promise<void> {
   set('maxLeaves', 'max-leaves', true);
   set('maxDepth', 'max-depth', true);
   set('seed', 'seed', true);
-  const trainDays = values['train-days'] === undefined ? undefined : numberFlag('train-days', values['train-days'], { integer: true, min: 1 });
+  const trainDays =
+    values['train-days'] === undefined
+      ? undefined
+      : numberFlag('train-days', values['train-days'], { integer: true, min: 1 });
   const outDir = values.out ?? `runs/${asOf.slice(0, 10)}`;
   const started = performance.now();
   const { card, modelPath, cardPath } = await trainModel({
@@ -60,9 +64,12 @@ async function main(): Promise<void> {
     trainDays,
     params,
     baseline: !values['no-baseline'],
-    log: (line) => process.stderr.write(`[train ${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}\n`),
+    log: (line) =>
+      process.stderr.write(`[train ${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}\n`),
   });
-  process.stdout.write(`${JSON.stringify({ version: card.version, sha256: card.artifact.sha256, model: modelPath, card: cardPath, auc: card.metrics.evaluation.auc, recallAtBudget: card.metrics.evaluation.recallAtBudget })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ version: card.version, sha256: card.artifact.sha256, model: modelPath, card: cardPath, auc: card.metrics.evaluation.auc, recallAtBudget: card.metrics.evaluation.recallAtBudget })}\n`,
+  );
 }
 
 async function dataClockAsOf(): Promise<string> {
@@ -71,7 +78,7 @@ async function dataClockAsOf(): Promise<string> {
   try {
     clock = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new Error(`no --as-of given and ${file} could not be read: ${(error as Error).message}`);
+    throw new Error(`no --as-of given and ${file} could not be read: ${errorMessage(error)}`);
   }
   if (typeof clock.asOf !== 'string') throw new Error(`${file}: asOf must be an ISO date string`);
   return clock.asOf;

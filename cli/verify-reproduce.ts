@@ -29,8 +29,12 @@ exit status: 0 the retrained artifact is byte-identical, 1 it differs, 2 it coul
 /** '' when no code changed since `commit` (registry and manifest commits do not count), else a note. */
 async function codeChangedSince(repo: string, commit: string): Promise<string> {
   try {
-    const files = (await simpleGit(repo).raw(['diff', '--name-only', commit, 'HEAD', '--', '.', ':!models', ':!manifests'])).trim();
-    return files === '' ? '' : `${files.split('\n').length} files changed since (${files.split('\n').slice(0, 3).join(', ')}…)`;
+    const files = (
+      await simpleGit(repo).raw(['diff', '--name-only', commit, 'HEAD', '--', '.', ':!models', ':!manifests'])
+    ).trim();
+    return files === ''
+      ? ''
+      : `${files.split('\n').length} files changed since (${files.split('\n').slice(0, 3).join(', ')}…)`;
   } catch {
     return 'that commit is not in this repository';
   }
@@ -54,20 +58,29 @@ async function main(): Promise<number> {
   const { card } = stored;
   const table = await loadFlights();
   if (table.sourceSha256 !== card.data.sha256) {
-    throw new Error(`the local data file (sha256 ${table.sourceSha256}) is not the one ${card.version} was trained on (${card.data.sha256})`);
+    throw new Error(
+      `the local data file (sha256 ${table.sourceSha256}) is not the one ${card.version} was trained on (${card.data.sha256})`,
+    );
   }
   const options = retrainOptions(card);
   const code = await codeVersion(values.repo);
-  process.stderr.write(`retraining ${card.version}: asOf ${options.asOf}, train window ${card.data.train.start} → ${card.data.train.end}, seed ${card.seed}\n`);
+  process.stderr.write(
+    `retraining ${card.version}: asOf ${options.asOf}, train window ${card.data.train.start} → ${card.data.train.end}, seed ${card.seed}\n`,
+  );
   const changed = await codeChangedSince(values.repo, card.code.commit);
-  if (changed !== '') process.stderr.write(`note: the card was trained at commit ${card.code.commit}${card.code.dirty ? ' (with uncommitted changes)' : ''}; ${changed}\n`);
+  if (changed !== '')
+    process.stderr.write(
+      `note: the card was trained at commit ${card.code.commit}${card.code.dirty ? ' (with uncommitted changes)' : ''}; ${changed}\n`,
+    );
   const outDir = values.keep ?? (await mkdtemp(path.join(tmpdir(), 'taxiway-reproduce-')));
   try {
     const started = performance.now();
     const { card: again } = await trainModel({ ...options, outDir, table, baseline: false });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     if (again.artifact.sha256 === card.artifact.sha256) {
-      process.stdout.write(`reproduced ${card.version}: sha256 ${again.artifact.sha256} (byte-identical, retrained in ${seconds} s)\n`);
+      process.stdout.write(
+        `reproduced ${card.version}: sha256 ${again.artifact.sha256} (byte-identical, retrained in ${seconds} s)\n`,
+      );
       return 0;
     }
     process.stdout.write(
@@ -75,7 +88,9 @@ async function main(): Promise<number> {
         `NOT reproduced ${card.version}:`,
         `  committed  sha256 ${card.artifact.sha256} (${card.artifact.bytes} bytes, ${card.trees} trees)`,
         `  retrained  sha256 ${again.artifact.sha256} (${again.artifact.bytes} bytes, ${again.trees} trees)`,
-        changed !== '' || code.dirty ? `  the code differs from ${card.code.commit.slice(0, 12)}; check out that commit (clean) to reproduce exactly` : '',
+        changed !== '' || code.dirty
+          ? `  the code differs from ${card.code.commit.slice(0, 12)}; check out that commit (clean) to reproduce exactly`
+          : '',
       ]
         .filter(Boolean)
         .join('\n') + '\n',

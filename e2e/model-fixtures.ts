@@ -24,7 +24,9 @@ export interface FixtureOptions {
 async function codeHash(): Promise<string> {
   const hash = createHash('sha256');
   for (const dir of CODE_DIRS) {
-    const names = (await readdir(path.join(ROOT, dir), { recursive: true })).filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts')).sort();
+    const names = (await readdir(path.join(ROOT, dir), { recursive: true }))
+      .filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))
+      .sort();
     for (const name of names) hash.update(name).update(await readFile(path.join(ROOT, dir, name)));
   }
   return hash.digest('hex');
@@ -40,7 +42,10 @@ async function exists(file: string): Promise<boolean> {
 }
 
 /** The folder of a trained model (model.onnx + card.json), training it once if needed. */
-export async function fixtureModel(options: FixtureOptions, context: { table?: FlightTable; log?: (line: string) => void } = {}): Promise<{ dir: string; card: ModelCard }> {
+export async function fixtureModel(
+  options: FixtureOptions,
+  context: { table?: FlightTable; log?: (line: string) => void } = {},
+): Promise<{ dir: string; card: ModelCard }> {
   const key = createHash('sha256')
     .update(JSON.stringify({ asOf: options.asOf, trainDays: options.trainDays ?? null, params: options.params ?? {} }))
     .update(await codeHash())
@@ -53,7 +58,15 @@ export async function fixtureModel(options: FixtureOptions, context: { table?: F
     await mkdir(staging, { recursive: true });
     try {
       // Fixed threads: the artifact must not depend on the machine.
-      await trainModel({ ...options, params: { threads: 2, ...options.params }, outDir: staging, baseline: false, table: context.table, codeDir: ROOT, log: context.log });
+      await trainModel({
+        ...options,
+        params: { threads: 2, ...options.params },
+        outDir: staging,
+        baseline: false,
+        table: context.table,
+        codeDir: ROOT,
+        log: context.log,
+      });
       await rename(staging, dir).catch(async (error: NodeJS.ErrnoException) => {
         if (!(await exists(path.join(dir, 'card.json')))) throw error;
       });

@@ -32,7 +32,10 @@ const candidates: Record<'first' | 'worse' | 'good', string> = { first: '', wors
 
 async function cli(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(ROOT, 'cli', script), ...args], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await run(process.execPath, [path.join(ROOT, 'cli', script), ...args], {
+      cwd: ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -89,11 +92,15 @@ describe('model lifecycle on real models', () => {
   it('FAILS a deliberately worse candidate, naming the failing checks, and refuses to promote it', async () => {
     const { code, stdout } = await cli('gate.ts', ['--candidate', candidates.worse, '--repo', repo.dir, '--quiet']);
     expect(code).toBe(1);
-    expect(stdout).toMatch(/^gate FAIL: \d+ passed, \d+ failed, 0 skipped — candidate 2001-05-01-[0-9a-f]{8} vs champion 2001-04-01-[0-9a-f]{8}/);
+    expect(stdout).toMatch(
+      /^gate FAIL: \d+ passed, \d+ failed, 0 skipped — candidate 2001-05-01-[0-9a-f]{8} vs champion 2001-04-01-[0-9a-f]{8}/,
+    );
     const evidence = JSON.parse(await readFile(path.join(candidates.worse, 'evidence.json'), 'utf8')) as GateEvidence;
     const failing = evidence.checks.filter((c) => c.status === 'fail').map((c) => c.id);
     // (Its AUC, about 0.61, is also under the floor, but that margin depends on the trainer.)
-    expect(failing).toEqual(expect.arrayContaining(['non-regression.auc', 'non-regression.recall-at-budget', 'data.train-rows']));
+    expect(failing).toEqual(
+      expect.arrayContaining(['non-regression.auc', 'non-regression.recall-at-budget', 'data.train-rows']),
+    );
     for (const id of ['non-regression.auc', 'data.train-rows']) expect(stdout).toContain(`FAIL ${id}: `);
     const report = await readFile(path.join(candidates.worse, 'gate-report.md'), 'utf8');
     expect(report).toContain('## ❌ Model gate: FAIL');
@@ -101,7 +108,9 @@ describe('model lifecycle on real models', () => {
     expect(evidence.bootstrap.auc!.hi).toBeLessThan(0);
 
     const head = (await repo.git.revparse(['HEAD'])).trim();
-    await expect(promote({ repoDir: repo.dir, candidateDir: candidates.worse, branch: false })).rejects.toThrow(/the gate verdict is "fail" \(\d+ failed checks\); only a passing candidate is promoted/);
+    await expect(promote({ repoDir: repo.dir, candidateDir: candidates.worse, branch: false })).rejects.toThrow(
+      /the gate verdict is "fail" \(\d+ failed checks\); only a passing candidate is promoted/,
+    );
     expect((await repo.git.revparse(['HEAD'])).trim()).toBe(head);
     expect((await repo.git.status()).isClean()).toBe(true);
   });
@@ -138,7 +147,9 @@ describe('model lifecycle on real models', () => {
   it('retrains a committed version from its card to the same sha256', async () => {
     const first = JSON.parse(await readFile(path.join(candidates.first, 'card.json'), 'utf8'));
     const result = await cli('verify-reproduce.ts', ['--version', first.version, '--repo', repo.dir]);
-    expect(result.stdout).toBe(`reproduced ${first.version}: sha256 ${first.artifact.sha256} (byte-identical, retrained in ${result.stdout.match(/in ([\d.]+) s\)/)?.[1]} s)\n`);
+    expect(result.stdout).toBe(
+      `reproduced ${first.version}: sha256 ${first.artifact.sha256} (byte-identical, retrained in ${result.stdout.match(/in ([\d.]+) s\)/)?.[1]} s)\n`,
+    );
     expect(result.code).toBe(0);
   });
 });

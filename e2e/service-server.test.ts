@@ -35,7 +35,11 @@ const flight = { departure: '2001-04-02T08:15', distance: 733, origin: 'ORD', de
 describe('service/server.ts as a process', () => {
   it('serves the committed champion: predict, model, metrics', async () => {
     const server = await start();
-    const res = await fetch(`${server.url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(flight) });
+    const res = await fetch(`${server.url}/v1/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(flight),
+    });
     expect(res.status).toBe(200);
     const body = await json(res);
     expect(body.model).toBe(repo.models.a.version);
@@ -44,7 +48,11 @@ describe('service/server.ts as a process', () => {
     expect(body.probability).toBeLessThan(1);
 
     const model = await json(await fetch(`${server.url}/v1/model`));
-    expect(model).toMatchObject({ inSync: true, serving: { version: repo.models.a.version }, champion: { version: repo.models.a.version } });
+    expect(model).toMatchObject({
+      inSync: true,
+      serving: { version: repo.models.a.version },
+      champion: { version: repo.models.a.version },
+    });
 
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toContain(`model_info{version="${repo.models.a.version}",sha256="${repo.models.a.sha256}"} 1`);
@@ -56,27 +64,39 @@ describe('service/server.ts as a process', () => {
     const requestLine = await server.waitForLog((l) => l.event === 'request' && l.route === '/v1/predict');
     expect(requestLine).toMatchObject({ level: 'info', requestId: body.requestId, method: 'POST', status: 200 });
     expect(typeof requestLine?.ms).toBe('number');
-    expect(await server.waitForLog((l) => l.event === 'model_loaded')).toMatchObject({ version: repo.models.a.version, trigger: 'startup' });
+    expect(await server.waitForLog((l) => l.event === 'model_loaded')).toMatchObject({
+      version: repo.models.a.version,
+      trigger: 'startup',
+    });
   });
 
   it('on SIGTERM: readiness off, the in-flight request completes, then exit 0 and no more connections', async () => {
     const server = await start({ DRAIN_DELAY_MS: '400' });
     const payload = JSON.stringify(flight);
     // A request whose body is still arriving when the signal lands.
-    const inflight = new Promise<{ status: number; body: string; connection: string | undefined }>((resolve, reject) => {
-      const req = http.request(`${server.url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
-      });
-      req.on('error', reject);
-      req.write(payload.slice(0, 20));
-      setTimeout(() => {
-        server.child.kill('SIGTERM');
-        setTimeout(() => req.end(payload.slice(20)), 250);
-      }, 100);
-    });
+    const inflight = new Promise<{ status: number; body: string; connection: string | undefined }>(
+      (resolve, reject) => {
+        const req = http.request(
+          `${server.url}/v1/predict`,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+          },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (body += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
+          },
+        );
+        req.on('error', reject);
+        req.write(payload.slice(0, 20));
+        setTimeout(() => {
+          server.child.kill('SIGTERM');
+          setTimeout(() => req.end(payload.slice(20)), 250);
+        }, 100);
+      },
+    );
 
     // Within the drain delay, a new connection still reaches the service and sees it draining.
     await new Promise((r) => setTimeout(r, 200));
@@ -101,10 +121,19 @@ describe('service/server.ts as a process', () => {
     const statuses = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.json(), fc.string(), fc.jsonValue().map((v) => JSON.stringify({ flights: [v, flight] })), fc.constant(JSON.stringify(flight))),
+        fc.oneof(
+          fc.json(),
+          fc.string(),
+          fc.jsonValue().map((v) => JSON.stringify({ flights: [v, flight] })),
+          fc.constant(JSON.stringify(flight)),
+        ),
         fc.constantFrom('application/json', 'application/json', 'text/plain', 'application/json; charset=latin1'),
         async (body, type) => {
-          const res = await fetch(`${server.url}/v1/predict`, { method: 'POST', headers: { 'content-type': type }, body });
+          const res = await fetch(`${server.url}/v1/predict`, {
+            method: 'POST',
+            headers: { 'content-type': type },
+            body,
+          });
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           expect(res.status).toBeLessThan(500);
           await res.arrayBuffer();
@@ -124,9 +153,15 @@ describe('service/server.ts as a process', () => {
     const big = 'x'.repeat(10_000);
     const answers = await Promise.all([
       raw('\x00\x01\x02 not http at all\r\n\r\n'),
-      raw(`POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 99999999\r\n\r\n{}`),
-      raw(`POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2710\r\n${big}\r\n0\r\n\r\n`),
-      raw(`POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"departure":`),
+      raw(
+        `POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 99999999\r\n\r\n{}`,
+      ),
+      raw(
+        `POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2710\r\n${big}\r\n0\r\n\r\n`,
+      ),
+      raw(
+        `POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"departure":`,
+      ),
       raw('GET /healthz HTTP/1.1\r\nHost: x\r\n' + 'X-Junk: y\r\n'.repeat(5000) + '\r\n'),
     ]);
     expect(answers[0]).toMatch(/^HTTP\/1\.1 400/);
@@ -135,7 +170,11 @@ describe('service/server.ts as a process', () => {
     expect(answers[4]).toMatch(/^HTTP\/1\.1 431/);
     expect(server.child.exitCode).toBeNull();
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-    const ok = await fetch(`${server.url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(flight) });
+    const ok = await fetch(`${server.url}/v1/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(flight),
+    });
     expect(ok.status).toBe(200);
     expect(statuses.get(200)).toBeGreaterThan(0);
     expect([...statuses.keys()].every((s) => s < 500)).toBe(true);
@@ -145,11 +184,16 @@ describe('service/server.ts as a process', () => {
     const server = await start({ MAX_BODY_BYTES: '4096', LOG_REQUESTS: 'false' });
     const body = JSON.stringify(flight);
     const big = JSON.stringify({ pad: 'x'.repeat(6000) });
-    const request = (type: string, payload: string) => `POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`;
+    const request = (type: string, payload: string) =>
+      `POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`;
     // One connection, three requests in a row: wrong content type (body never read), a body over
     // the limit (refused from Content-Length), then a good one that must still be answered.
     const answer = await new Promise<string>((resolve) => {
-      const socket = net.connect(server.port, '127.0.0.1', () => socket.write(request('text/plain', body) + request('application/json', big) + request('application/json', body)));
+      const socket = net.connect(server.port, '127.0.0.1', () =>
+        socket.write(
+          request('text/plain', body) + request('application/json', big) + request('application/json', body),
+        ),
+      );
       let text = '';
       socket.on('data', (d) => {
         text += d.toString('latin1');
@@ -165,7 +209,10 @@ describe('service/server.ts as a process', () => {
   });
 
   it('refuses to start with a bad setting and names the variable', () => {
-    const result = spawnSync(process.execPath, ['service/server.ts'], { env: { ...process.env, PORT: 'eighty' }, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['service/server.ts'], {
+      env: { ...process.env, PORT: 'eighty' },
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('PORT must be an integer from 0 to 65535, got "eighty"');
   });

@@ -32,12 +32,25 @@ describe('a training run', () => {
     expect(card.metrics.evaluation.auc).toBeGreaterThan(0.6);
     expect(card.metrics.slices.some((s) => s.slice.startsWith('origin='))).toBe(true);
     expect(card.golden.length).toBeGreaterThanOrEqual(10);
-    expect(card.reference.map((r) => r.feature)).toEqual(expect.arrayContaining(['hour', 'distance', 'route_delay_rate', 'origin']));
+    expect(card.reference.map((r) => r.feature)).toEqual(
+      expect.arrayContaining(['hour', 'distance', 'route_delay_rate', 'origin']),
+    );
     expect(card.threshold).toBeGreaterThan(0);
 
     const cli = path.join(process.cwd(), 'cli/train.ts');
     const { stdout } = await run(process.execPath, [
-      cli, '--as-of', SMALL.asOf, '--train-days', '7', '--trees', '25', '--max-leaves', '31', '--no-baseline', '--out', path.join(dir, 'b'),
+      cli,
+      '--as-of',
+      SMALL.asOf,
+      '--train-days',
+      '7',
+      '--trees',
+      '25',
+      '--max-leaves',
+      '31',
+      '--no-baseline',
+      '--out',
+      path.join(dir, 'b'),
     ]);
     const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(summary.sha256).toBe(card.artifact.sha256);

@@ -85,11 +85,13 @@ function covariance(x: Float64Array, y: Float64Array): number {
 
 /** AUC(a) − AUC(b) on the same labelled rows, with its DeLong standard error; NaNs with one class. */
 export function pairedAucDelong(labels: Uint8Array, a: ArrayLike<number>, b: ArrayLike<number>): PairedAucTest {
-  if (a.length !== labels.length || b.length !== labels.length) throw new Error(`pairedAucDelong: ${labels.length} labels but ${a.length} and ${b.length} scores`);
+  if (a.length !== labels.length || b.length !== labels.length)
+    throw new Error(`pairedAucDelong: ${labels.length} labels but ${a.length} and ${b.length} scores`);
   let m = 0;
   for (let i = 0; i < labels.length; i++) m += labels[i] ? 1 : 0;
   const n = labels.length - m;
-  if (m === 0 || n === 0) return { a: Number.NaN, b: Number.NaN, delta: Number.NaN, se: Number.NaN, lo: Number.NaN, hi: Number.NaN };
+  if (m === 0 || n === 0)
+    return { a: Number.NaN, b: Number.NaN, delta: Number.NaN, se: Number.NaN, lo: Number.NaN, hi: Number.NaN };
   const positives = new Uint32Array(m);
   const negatives = new Uint32Array(n);
   for (let i = 0, p = 0, q = 0; i < labels.length; i++) {

@@ -4,12 +4,24 @@ import { describe, expect, it } from 'vitest';
 import type { ModelCard } from '../lib/registry/card.ts';
 import { fakeCard } from '../lib/registry/testing.ts';
 import { pairedBootstrap } from '../lib/metrics/bootstrap.ts';
-import { bootstrapOptions, compareSlices, evaluateGate, percentile, type GateEvaluation, type GateInput } from './evaluate.ts';
+import {
+  bootstrapOptions,
+  compareSlices,
+  evaluateGate,
+  percentile,
+  type GateEvaluation,
+  type GateInput,
+} from './evaluate.ts';
 import { parsePolicy, policyErrors, type GatePolicy } from './policy.ts';
 
 const COMMITTED: GatePolicy = parsePolicy(readFileSync(path.join(import.meta.dirname, 'policy.json'), 'utf8'));
 // Fewer resamples keep the unit tests fast; the rules are the same.
-const POLICY: GatePolicy = { ...COMMITTED, nonRegression: { ...COMMITTED.nonRegression, iterations: 200 }, slices: { ...COMMITTED.slices, minRows: 3000 }, data: { ...COMMITTED.data, minRows: 20_000 } };
+const POLICY: GatePolicy = {
+  ...COMMITTED,
+  nonRegression: { ...COMMITTED.nonRegression, iterations: 200 },
+  slices: { ...COMMITTED.slices, minRows: 3000 },
+  data: { ...COMMITTED.data, minRows: 20_000 },
+};
 
 /** Small seeded generator so the synthetic week is the same on every run. */
 function lcg(seed: number) {
@@ -37,7 +49,8 @@ function week(seed = 1) {
     const r = lcg(s);
     const g = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
     const scores = new Float64Array(N);
-    for (let i = 0; i < N; i++) scores[i] = 1 / (1 + Math.exp(-((risk[i] + noise * g()) * 1.2 / Math.sqrt(1 + noise * noise) - 1.8)));
+    for (let i = 0; i < N; i++)
+      scores[i] = 1 / (1 + Math.exp(-(((risk[i] + noise * g()) * 1.2) / Math.sqrt(1 + noise * noise) - 1.8)));
     return scores;
   };
   const slices = Array.from({ length: N }, (_, i) => [SLICES[i % 2], SLICES[2 + ((i >> 1) % 2)]]);
@@ -129,7 +142,13 @@ describe('evaluateGate', () => {
     const verdict = evaluateGate({ ...base, champion: null });
     expect(verdict.verdict).toBe('pass');
     const skipped = verdict.checks.filter((c) => c.status === 'skip');
-    expect(skipped.map((c) => c.id)).toEqual(['non-regression.auc', 'non-regression.recall-at-budget', 'slice.auc', 'calibration.ece-vs-champion', 'schema.champion']);
+    expect(skipped.map((c) => c.id)).toEqual([
+      'non-regression.auc',
+      'non-regression.recall-at-budget',
+      'slice.auc',
+      'calibration.ece-vs-champion',
+      'schema.champion',
+    ]);
     for (const c of skipped) expect(c.detail).toBe('no champion yet: this is the first model');
     expect(verdict.metrics.champion).toBeNull();
     expect(verdict.bootstrap).toEqual({ auc: null, recallAtBudget: null });
@@ -142,7 +161,9 @@ describe('evaluateGate', () => {
     expect(failing(verdict)).toEqual(expect.arrayContaining(['non-regression.auc', 'non-regression.recall-at-budget']));
     const auc = byId(verdict)['non-regression.auc'];
     expect(auc.figure).toBeLessThan(-POLICY.nonRegression.auc.tolerance);
-    expect(auc.detail).toMatch(/^Δ −0\.\d{4} \(candidate 0\.\d{4} − champion 0\.\d{4}\), 95% CI \[−0\.\d{4}, −0\.\d{4}\]$/);
+    expect(auc.detail).toMatch(
+      /^Δ −0\.\d{4} \(candidate 0\.\d{4} − champion 0\.\d{4}\), 95% CI \[−0\.\d{4}, −0\.\d{4}\]$/,
+    );
   });
 
   it('does not fail a candidate that is worse only within noise', () => {
@@ -164,7 +185,9 @@ describe('evaluateGate', () => {
     // Hour slices hold ORD rows too, so they may fail with it; ATL has none and must pass.
     expect(failing(verdict)).toContain('slice.auc[origin=ORD]');
     expect(byId(verdict)['slice.auc[origin=ATL]'].status).toBe('pass');
-    expect(byId(verdict)['slice.auc[origin=ORD]'].detail).toMatch(/^Δ −0\.\d{4} \(0\.\d{4} vs champion 0\.\d{4}\), 95% CI \[−0\.\d{4}, −0\.\d{4}\] on 15,000 rows$/);
+    expect(byId(verdict)['slice.auc[origin=ORD]'].detail).toMatch(
+      /^Δ −0\.\d{4} \(0\.\d{4} vs champion 0\.\d{4}\), 95% CI \[−0\.\d{4}, −0\.\d{4}\] on 15,000 rows$/,
+    );
     const ord = verdict.slices.find((s) => s.slice === 'origin=ORD')!;
     expect(ord.ci!.hi).toBeLessThan(-POLICY.slices.aucTolerance);
   });
@@ -172,7 +195,10 @@ describe('evaluateGate', () => {
   it('reports but does not gate slices under the minimum size', () => {
     const policy = { ...POLICY, slices: { ...POLICY.slices, minRows: 20_000 } };
     const verdict = evaluateGate(input({}, policy));
-    expect(verdict.checks.find((c) => c.id === 'slice.auc')).toMatchObject({ status: 'skip', detail: 'no slice has 20000 rows' });
+    expect(verdict.checks.find((c) => c.id === 'slice.auc')).toMatchObject({
+      status: 'skip',
+      detail: 'no slice has 20000 rows',
+    });
     expect(verdict.slices.every((s) => !s.gated)).toBe(true);
   });
 
@@ -195,7 +221,14 @@ describe('evaluateGate', () => {
   });
 
   it('fails schema problems against the contract and the champion', () => {
-    const verdict = evaluateGate(input({ schema: { contractProblems: ['missing string input "route" (string [N, 1])'], championDifferences: ['input "route" (string [N, 1]) was removed'] } }));
+    const verdict = evaluateGate(
+      input({
+        schema: {
+          contractProblems: ['missing string input "route" (string [N, 1])'],
+          championDifferences: ['input "route" (string [N, 1]) was removed'],
+        },
+      }),
+    );
     expect(failing(verdict)).toEqual(['schema.contract', 'schema.champion']);
     expect(byId(verdict)['schema.champion'].detail).toBe('input "route" (string [N, 1]) was removed');
   });
@@ -207,7 +240,10 @@ describe('evaluateGate', () => {
     const nan = evaluateGate(input({ golden: [{ input: {}, expected: 0.25, actual: Number.NaN }] }));
     expect(failing(nan)).toEqual(['golden.reproduced']);
     const none = evaluateGate(input({ golden: [] }));
-    expect(byId(none)['golden.reproduced']).toMatchObject({ status: 'fail', detail: 'the card has no golden examples' });
+    expect(byId(none)['golden.reproduced']).toMatchObject({
+      status: 'fail',
+      detail: 'the card has no golden examples',
+    });
   });
 
   it('fails every data check', () => {
@@ -218,30 +254,48 @@ describe('evaluateGate', () => {
     expect(failing(evaluateGate(base))).toEqual(['data.train-rows']);
     const rate = { ...POLICY, data: { ...POLICY.data, labelRate: { min: 0.3, max: 0.4 } } };
     expect(failing(evaluateGate(input({}, rate)))).toEqual(['data.label-rate']);
-    expect(failing(evaluateGate(input({ data: { nullRows: 1, unseenAirportRows: 0, unseenRouteRows: 0 } })))).toEqual(['data.nulls']);
-    expect(failing(evaluateGate(input({ data: { nullRows: 0, unseenAirportRows: 3000, unseenRouteRows: 3000 } })))).toEqual(['data.unseen-airports', 'data.unseen-routes']);
+    expect(failing(evaluateGate(input({ data: { nullRows: 1, unseenAirportRows: 0, unseenRouteRows: 0 } })))).toEqual([
+      'data.nulls',
+    ]);
+    expect(
+      failing(evaluateGate(input({ data: { nullRows: 0, unseenAirportRows: 3000, unseenRouteRows: 3000 } }))),
+    ).toEqual(['data.unseen-airports', 'data.unseen-routes']);
     expect(failing(evaluateGate(input({ dataSha256: 'f'.repeat(64) })))).toEqual(['data.source']);
     // A champion newer than the window has seen the rows it would be judged on.
     const leaky = input();
     leaky.champion!.data.validation.end = '2001-04-28T00:00';
     const verdict = evaluateGate(leaky);
     expect(failing(verdict)).toEqual(['data.evaluation-unseen']);
-    expect(byId(verdict)['data.evaluation-unseen'].detail).toContain(`${leaky.champion!.version} saw data until 2001-04-28T00:00`);
+    expect(byId(verdict)['data.evaluation-unseen'].detail).toContain(
+      `${leaky.champion!.version} saw data until 2001-04-28T00:00`,
+    );
   });
 
   it('gives the same verdict with statistics computed by the caller (as run-gate does in parallel)', () => {
     const plain = input();
     const pre = input();
     pre.evaluation.bootstrap = {
-      auc: pairedBootstrap(pre.evaluation.labels, pre.evaluation.candidateScores, pre.evaluation.championScores!, bootstrapOptions(POLICY, 'auc')),
-      recallAtBudget: pairedBootstrap(pre.evaluation.labels, pre.evaluation.candidateScores, pre.evaluation.championScores!, bootstrapOptions(POLICY, 'recallAtBudget')),
+      auc: pairedBootstrap(
+        pre.evaluation.labels,
+        pre.evaluation.candidateScores,
+        pre.evaluation.championScores!,
+        bootstrapOptions(POLICY, 'auc'),
+      ),
+      recallAtBudget: pairedBootstrap(
+        pre.evaluation.labels,
+        pre.evaluation.candidateScores,
+        pre.evaluation.championScores!,
+        bootstrapOptions(POLICY, 'recallAtBudget'),
+      ),
     };
     pre.evaluation.sliceComparisons = compareSlices(pre.evaluation, POLICY, true);
     expect(evaluateGate(pre)).toEqual(evaluateGate(plain));
   });
 
   it('rejects inputs that do not line up, naming the mismatch', () => {
-    expect(() => evaluateGate(input({ candidateScores: GOOD.subarray(1) }))).toThrow(`evaluation: ${N} labels but ${N - 1} candidate scores`);
+    expect(() => evaluateGate(input({ candidateScores: GOOD.subarray(1) }))).toThrow(
+      `evaluation: ${N} labels but ${N - 1} candidate scores`,
+    );
     expect(() => evaluateGate(input({ slices: [] }))).toThrow(`evaluation: ${N} labels but slice names for 0 rows`);
   });
 });

@@ -11,7 +11,8 @@ import { pairedAucDelong } from './delong.ts';
 import type { GatePolicy } from './policy.ts';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
-export type CheckGroup = 'floor' | 'non-regression' | 'slice' | 'calibration' | 'artifact' | 'latency' | 'schema' | 'golden' | 'data';
+export type CheckGroup =
+  'floor' | 'non-regression' | 'slice' | 'calibration' | 'artifact' | 'latency' | 'schema' | 'golden' | 'data';
 
 export interface GateCheck {
   id: string;
@@ -96,7 +97,9 @@ export function compareSlices(e: GateEvaluation, policy: GatePolicy, hasChampion
       if (rows[rows.length - 1] !== row) rows.push(row);
     }
   }
-  const names = [...members.keys()].filter((name) => members.get(name)!.length >= Math.min(SLICE_REPORT_MIN_ROWS, policy.slices.minRows));
+  const names = [...members.keys()].filter(
+    (name) => members.get(name)!.length >= Math.min(SLICE_REPORT_MIN_ROWS, policy.slices.minRows),
+  );
   names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return names.map((slice) => {
     const rows = members.get(slice)!;
@@ -111,7 +114,16 @@ export function compareSlices(e: GateEvaluation, policy: GatePolicy, hasChampion
     const c = metricSet(labels, cand, policy.alertBudget);
     const gated = rows.length >= policy.slices.minRows && Number.isFinite(c.auc);
     if (!hasChampion) {
-      return { slice, rows: c.rows, positives: c.positives, candidate: { auc: c.auc, recallAtBudget: c.recallAtBudget }, champion: null, deltaAuc: null, ci: null, gated };
+      return {
+        slice,
+        rows: c.rows,
+        positives: c.positives,
+        candidate: { auc: c.auc, recallAtBudget: c.recallAtBudget },
+        champion: null,
+        deltaAuc: null,
+        ci: null,
+        gated,
+      };
     }
     const k = metricSet(labels, champ, policy.alertBudget);
     const test = gated ? pairedAucDelong(labels, cand, champ) : null;
@@ -159,7 +171,12 @@ export interface GateVerdict {
 
 /** The bootstrap settings the policy asks for (also used by callers that run it elsewhere). */
 export function bootstrapOptions(policy: GatePolicy, metric: 'auc' | 'recallAtBudget'): BootstrapOptions {
-  return { metric, iterations: policy.nonRegression.iterations, seed: policy.nonRegression.seed, budget: policy.alertBudget };
+  return {
+    metric,
+    iterations: policy.nonRegression.iterations,
+    seed: policy.nonRegression.seed,
+    budget: policy.alertBudget,
+  };
 }
 
 /** Nearest-rank percentile of unsorted samples. */
@@ -195,8 +212,10 @@ function status(ok: boolean): CheckStatus {
 export function evaluateGate(input: GateInput): GateVerdict {
   const { candidate, champion, policy, evaluation: e } = input;
   const n = e.labels.length;
-  if (e.candidateScores.length !== n) throw new Error(`evaluation: ${n} labels but ${e.candidateScores.length} candidate scores`);
-  if (e.championScores && e.championScores.length !== n) throw new Error(`evaluation: ${n} labels but ${e.championScores.length} champion scores`);
+  if (e.candidateScores.length !== n)
+    throw new Error(`evaluation: ${n} labels but ${e.candidateScores.length} candidate scores`);
+  if (e.championScores && e.championScores.length !== n)
+    throw new Error(`evaluation: ${n} labels but ${e.championScores.length} champion scores`);
   if (e.slices.length !== n) throw new Error(`evaluation: ${n} labels but slice names for ${e.slices.length} rows`);
   if (champion && !e.championScores) throw new Error('evaluation: a champion card is given but no champion scores');
   const budget = policy.alertBudget;
@@ -243,7 +262,9 @@ export function evaluateGate(input: GateInput): GateVerdict {
       skip(id, 'non-regression', description, threshold, 'no champion yet: this is the first model');
       continue;
     }
-    const result = e.bootstrap?.[metric] ?? pairedBootstrap(e.labels, e.candidateScores, e.championScores!, bootstrapOptions(policy, metric));
+    const result =
+      e.bootstrap?.[metric] ??
+      pairedBootstrap(e.labels, e.candidateScores, e.championScores!, bootstrapOptions(policy, metric));
     if (result.metric !== metric) throw new Error(`evaluation.bootstrap.${metric} holds a ${result.metric} bootstrap`);
     bootstrap[metric] = result;
     add({
@@ -265,7 +286,8 @@ export function evaluateGate(input: GateInput): GateVerdict {
     skip('slice.auc', 'slice', sliceDescription, sliceThreshold, 'no champion yet: this is the first model');
   } else {
     const gated = slices.filter((s) => s.gated && s.ci !== null && Number.isFinite(s.ci.hi));
-    if (gated.length === 0) skip('slice.auc', 'slice', sliceDescription, sliceThreshold, `no slice has ${policy.slices.minRows} rows`);
+    if (gated.length === 0)
+      skip('slice.auc', 'slice', sliceDescription, sliceThreshold, `no slice has ${policy.slices.minRows} rows`);
     for (const s of gated) {
       add({
         id: `slice.auc[${s.slice}]`,
@@ -291,7 +313,13 @@ export function evaluateGate(input: GateInput): GateVerdict {
 
   const eceIncrease = championMetrics ? candidateMetrics.ece - championMetrics.ece : null;
   if (eceIncrease === null) {
-    skip('calibration.ece-vs-champion', 'calibration', "Calibration is not worse than the champion's on the same rows", `Δ ECE ≤ +${f4(policy.calibration.maxEceIncrease)}`, 'no champion yet: this is the first model');
+    skip(
+      'calibration.ece-vs-champion',
+      'calibration',
+      "Calibration is not worse than the champion's on the same rows",
+      `Δ ECE ≤ +${f4(policy.calibration.maxEceIncrease)}`,
+      'no champion yet: this is the first model',
+    );
   } else {
     add({
       id: 'calibration.ece-vs-champion',
@@ -322,7 +350,10 @@ export function evaluateGate(input: GateInput): GateVerdict {
     status: status(latency.calls >= Math.min(100, policy.latency.calls) && latency.p99Ms <= policy.latency.maxP99Ms),
     figure: latency.p99Ms,
     threshold: `≤ ${policy.latency.maxP99Ms} ms`,
-    detail: latency.calls === 0 ? 'no latency samples' : `p50 ${latency.p50Ms.toFixed(3)} ms, p99 ${latency.p99Ms.toFixed(3)} ms, max ${latency.maxMs.toFixed(3)} ms over ${latency.calls} calls`,
+    detail:
+      latency.calls === 0
+        ? 'no latency samples'
+        : `p50 ${latency.p50Ms.toFixed(3)} ms, p99 ${latency.p99Ms.toFixed(3)} ms, max ${latency.maxMs.toFixed(3)} ms over ${latency.calls} calls`,
   });
 
   const contract = e.schema.contractProblems;
@@ -336,7 +367,13 @@ export function evaluateGate(input: GateInput): GateVerdict {
     detail: contract.length === 0 ? 'inputs and outputs fit the feature contract' : contract.join('; '),
   });
   if (e.schema.championDifferences === null) {
-    skip('schema.champion', 'schema', "Inputs are compatible with the champion's", '0 differences', 'no champion yet: this is the first model');
+    skip(
+      'schema.champion',
+      'schema',
+      "Inputs are compatible with the champion's",
+      '0 differences',
+      'no champion yet: this is the first model',
+    );
   } else {
     const diff = e.schema.championDifferences;
     add({
@@ -351,7 +388,11 @@ export function evaluateGate(input: GateInput): GateVerdict {
   }
 
   let maxGolden = 0;
-  for (const g of e.golden) maxGolden = Math.max(maxGolden, Number.isFinite(g.actual) ? Math.abs(g.actual - g.expected) : Number.POSITIVE_INFINITY);
+  for (const g of e.golden)
+    maxGolden = Math.max(
+      maxGolden,
+      Number.isFinite(g.actual) ? Math.abs(g.actual - g.expected) : Number.POSITIVE_INFINITY,
+    );
   add({
     id: 'golden.reproduced',
     group: 'golden',
@@ -359,7 +400,10 @@ export function evaluateGate(input: GateInput): GateVerdict {
     status: status(e.golden.length > 0 && maxGolden <= policy.golden.tolerance),
     figure: e.golden.length > 0 ? maxGolden : null,
     threshold: `max |Δ| ≤ ${policy.golden.tolerance}`,
-    detail: e.golden.length === 0 ? 'the card has no golden examples' : `${e.golden.length} examples, max |Δ| ${maxGolden.toExponential(2)}`,
+    detail:
+      e.golden.length === 0
+        ? 'the card has no golden examples'
+        : `${e.golden.length} examples, max |Δ| ${maxGolden.toExponential(2)}`,
   });
 
   // Data checks: is this evaluation (and the candidate's training) trustworthy at all?
@@ -429,10 +473,14 @@ export function evaluateGate(input: GateInput): GateVerdict {
     status: status(sameData),
     figure: null,
     threshold: 'same sha256',
-    detail: sameData ? `sha256 ${e.dataSha256.slice(0, 12)}…` : `evaluation ${e.dataSha256.slice(0, 12)}…, candidate ${candidate.data.sha256.slice(0, 12)}…${champion ? `, champion ${champion.data.sha256.slice(0, 12)}…` : ''}`,
+    detail: sameData
+      ? `sha256 ${e.dataSha256.slice(0, 12)}…`
+      : `evaluation ${e.dataSha256.slice(0, 12)}…, candidate ${candidate.data.sha256.slice(0, 12)}…${champion ? `, champion ${champion.data.sha256.slice(0, 12)}…` : ''}`,
   });
   // Neither model may have trained or early-stopped on the rows it is judged on.
-  const seenUntil = [candidate, champion].filter((c): c is ModelCard => c !== null).map((c) => ({ version: c.version, end: c.data.validation.end }));
+  const seenUntil = [candidate, champion]
+    .filter((c): c is ModelCard => c !== null)
+    .map((c) => ({ version: c.version, end: c.data.validation.end }));
   const leaking = seenUntil.filter((s) => Date.parse(`${s.end}Z`) > Date.parse(`${e.window.start}Z`));
   add({
     id: 'data.evaluation-unseen',
@@ -444,7 +492,9 @@ export function evaluateGate(input: GateInput): GateVerdict {
     detail:
       leaking.length === 0
         ? `training and validation data end by ${e.window.start} for ${seenUntil.map((s) => s.version).join(' and ')}`
-        : leaking.map((s) => `${s.version} saw data until ${s.end}, after the window starts (${e.window.start})`).join('; '),
+        : leaking
+            .map((s) => `${s.version} saw data until ${s.end}, after the window starts (${e.window.start})`)
+            .join('; '),
   });
 
   const failed = checks.filter((c) => c.status === 'fail').length;

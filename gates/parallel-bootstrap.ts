@@ -16,7 +16,9 @@ export function bootstrapInWorkers(
     jobs.map(
       (options) =>
         new Promise<BootstrapResult>((resolve, reject) => {
-          const worker = new Worker(new URL('./bootstrap-worker.ts', import.meta.url), { workerData: { labels, candidate, champion, options } });
+          const worker = new Worker(new URL('./bootstrap-worker.ts', import.meta.url), {
+            workerData: { labels, candidate, champion, options },
+          });
           let settled = false;
           worker.once('message', (result: BootstrapResult) => {
             settled = true;
@@ -28,7 +30,8 @@ export function bootstrapInWorkers(
             reject(new Error(`bootstrap worker (${options.metric}) failed: ${error.message}`));
           });
           worker.once('exit', (code) => {
-            if (!settled) reject(new Error(`bootstrap worker (${options.metric}) exited with code ${code} before answering`));
+            if (!settled)
+              reject(new Error(`bootstrap worker (${options.metric}) exited with code ${code} before answering`));
           });
         }),
     ),

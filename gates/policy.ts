@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { sha256Hex } from '../lib/util/hash.ts';
+import { errorMessage } from '../lib/util/errors.ts';
 
 export interface GatePolicy {
   schemaVersion: 1;
@@ -47,7 +48,12 @@ const SPEC: Spec = {
   schemaVersion: 'const1',
   alertBudget: 'share',
   floors: { auc: 'share', recallAtBudget: 'share' },
-  nonRegression: { iterations: 'integer', seed: 'integer', auc: { tolerance: 'share' }, recallAtBudget: { tolerance: 'share' } },
+  nonRegression: {
+    iterations: 'integer',
+    seed: 'integer',
+    auc: { tolerance: 'share' },
+    recallAtBudget: { tolerance: 'share' },
+  },
   slices: { hubs: 'integer', minRows: 'integer', aucTolerance: 'share' },
   calibration: { maxEce: 'share', maxEceIncrease: 'share' },
   artifact: { maxBytes: 'integer' },
@@ -86,7 +92,8 @@ function check(value: unknown, spec: Spec, field: string, errors: string[]): voi
     }
     if (typeof v !== 'number' || !Number.isFinite(v)) errors.push(`${name} must be a number, got ${JSON.stringify(v)}`);
     else if (rule === 'const1' && v !== 1) errors.push(`${name} must be 1, got ${v}`);
-    else if (rule === 'integer' && !(Number.isInteger(v) && v >= 0)) errors.push(`${name} must be a whole number ≥ 0, got ${v}`);
+    else if (rule === 'integer' && !(Number.isInteger(v) && v >= 0))
+      errors.push(`${name} must be a whole number ≥ 0, got ${v}`);
     else if (rule === 'share' && !(v >= 0 && v <= 1)) errors.push(`${name} must be between 0 and 1, got ${v}`);
     else if (rule === 'positive' && !(v > 0)) errors.push(`${name} must be above 0, got ${v}`);
   }
@@ -97,8 +104,14 @@ export function policyErrors(value: unknown): string[] {
   check(value, SPEC, 'policy', errors);
   if (errors.length > 0) return errors;
   const p = value as GatePolicy;
-  if (p.data.labelRate.min > p.data.labelRate.max) errors.push(`policy.data.labelRate.min (${p.data.labelRate.min}) is above policy.data.labelRate.max (${p.data.labelRate.max})`);
-  if (p.nonRegression.iterations < 100) errors.push(`policy.nonRegression.iterations must be at least 100 for a 95% interval, got ${p.nonRegression.iterations}`);
+  if (p.data.labelRate.min > p.data.labelRate.max)
+    errors.push(
+      `policy.data.labelRate.min (${p.data.labelRate.min}) is above policy.data.labelRate.max (${p.data.labelRate.max})`,
+    );
+  if (p.nonRegression.iterations < 100)
+    errors.push(
+      `policy.nonRegression.iterations must be at least 100 for a 95% interval, got ${p.nonRegression.iterations}`,
+    );
   if (p.latency.calls < 100) errors.push(`policy.latency.calls must be at least 100 for a p99, got ${p.latency.calls}`);
   if (p.alertBudget === 0) errors.push('policy.alertBudget must be above 0');
   return errors;
@@ -109,7 +122,7 @@ export function parsePolicy(text: string, file = 'gates/policy.json'): GatePolic
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`${file} is not valid JSON: ${errorMessage(error)}`);
   }
   const errors = policyErrors(value);
   if (errors.length > 0) throw new Error(`${file} is invalid:\n  - ${errors.join('\n  - ')}`);

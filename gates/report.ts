@@ -18,7 +18,8 @@ export const REPORT_MARKER = '<!-- taxiway:model-gate -->';
 const ICON: Record<GateCheck['status'], string> = { pass: '✅', fail: '❌', skip: '➖' };
 
 const f4 = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(4) : '—');
-const signed = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}` : '—');
+const signed = (x: number | null | undefined) =>
+  typeof x === 'number' && Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}` : '—';
 const int = (x: number) => x.toLocaleString('en-US');
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 const short = (sha: string) => sha.slice(0, 12);
@@ -55,10 +56,16 @@ function checksTable(checks: GateCheck[], limits: Limits): string[] {
   shown.sort((a, b) => order.get(a)! - order.get(b)!);
   const lines = ['| | Check | Figure | Threshold | Detail |', '|---|---|---:|---|---|'];
   for (const c of shown) {
-    lines.push(`| ${ICON[c.status]} | \`${cell(c.id)}\` ${cell(c.description)} | ${figure(c)} | ${cell(c.threshold)} | ${cell(truncateText(c.detail, limits.detailChars))} |`);
+    lines.push(
+      `| ${ICON[c.status]} | \`${cell(c.id)}\` ${cell(c.description)} | ${figure(c)} | ${cell(c.threshold)} | ${cell(truncateText(c.detail, limits.detailChars))} |`,
+    );
   }
   const hidden = checks.length - shown.length;
-  if (hidden > 0) lines.push('', `_${hidden} passing or skipped checks not shown to stay under GitHub's comment limit; evidence.json lists every check._`);
+  if (hidden > 0)
+    lines.push(
+      '',
+      `_${hidden} passing or skipped checks not shown to stay under GitHub's comment limit; evidence.json lists every check._`,
+    );
   return lines;
 }
 
@@ -77,7 +84,9 @@ function metricsTable(e: GateEvidence): string[] {
   ];
   const lines = ['| Metric | Candidate | Champion | Δ (95% CI) |', '|---|---:|---:|---:|'];
   for (const [name, cand, champ, interval] of rows) {
-    lines.push(`| ${name} | ${f4(cand)} | ${f4(champ)} | ${champ === undefined ? '—' : `${signed(cand - champ)}${interval}`} |`);
+    lines.push(
+      `| ${name} | ${f4(cand)} | ${f4(champ)} | ${champ === undefined ? '—' : `${signed(cand - champ)}${interval}`} |`,
+    );
   }
   return lines;
 }
@@ -86,13 +95,17 @@ function slicesForTable(slices: SliceComparison[], limit: number, failing: Set<s
   if (slices.length <= limit) return slices;
   // Keep failing slices, then the worst deltas, then the largest slices.
   const rank = (s: SliceComparison) => (failing.has(s.slice) ? 0 : 1);
-  const kept = [...slices].sort((a, b) => rank(a) - rank(b) || (a.deltaAuc ?? 0) - (b.deltaAuc ?? 0) || b.rows - a.rows).slice(0, limit);
+  const kept = [...slices]
+    .sort((a, b) => rank(a) - rank(b) || (a.deltaAuc ?? 0) - (b.deltaAuc ?? 0) || b.rows - a.rows)
+    .slice(0, limit);
   const keep = new Set(kept);
   return slices.filter((s) => keep.has(s));
 }
 
 function slicesTable(e: GateEvidence, limits: Limits): string[] {
-  const failing = new Set(e.checks.filter((c) => c.group === 'slice' && c.status === 'fail').map((c) => c.id.slice('slice.auc['.length, -1)));
+  const failing = new Set(
+    e.checks.filter((c) => c.group === 'slice' && c.status === 'fail').map((c) => c.id.slice('slice.auc['.length, -1)),
+  );
   const shown = slicesForTable(e.slices, limits.sliceRows, failing);
   const lines = [
     `| Slice | Rows | Delayed | AUC candidate | AUC champion | Δ AUC (95% CI) | Recall@${Math.round(e.policy.values.alertBudget * 100)}% candidate | champion | Gated |`,
@@ -101,9 +114,15 @@ function slicesTable(e: GateEvidence, limits: Limits): string[] {
   for (const s of shown) {
     const mark = failing.has(s.slice) ? '❌' : s.gated ? 'yes' : `no (< ${int(e.policy.values.slices.minRows)} rows)`;
     const ci = s.ci ? ` [${signed(s.ci.lo)}, ${signed(s.ci.hi)}]` : '';
-    lines.push(`| ${cell(s.slice)} | ${int(s.rows)} | ${int(s.positives)} | ${f4(s.candidate.auc)} | ${f4(s.champion?.auc)} | ${signed(s.deltaAuc)}${ci} | ${f4(s.candidate.recallAtBudget)} | ${f4(s.champion?.recallAtBudget)} | ${mark} |`);
+    lines.push(
+      `| ${cell(s.slice)} | ${int(s.rows)} | ${int(s.positives)} | ${f4(s.candidate.auc)} | ${f4(s.champion?.auc)} | ${signed(s.deltaAuc)}${ci} | ${f4(s.candidate.recallAtBudget)} | ${f4(s.champion?.recallAtBudget)} | ${mark} |`,
+    );
   }
-  if (shown.length < e.slices.length) lines.push('', `_${e.slices.length - shown.length} more slices not shown (failing and worst kept); see evidence.json._`);
+  if (shown.length < e.slices.length)
+    lines.push(
+      '',
+      `_${e.slices.length - shown.length} more slices not shown (failing and worst kept); see evidence.json._`,
+    );
   return lines;
 }
 
@@ -132,7 +151,10 @@ function render(e: GateEvidence, limits: Limits): string {
   const pass = e.verdict === 'pass';
   const out: string[] = [REPORT_MARKER];
   const against = e.champion ? `vs champion \`${e.champion.version}\`` : '(first model: no champion)';
-  out.push(`## ${pass ? '✅' : '❌'} Model gate: ${pass ? 'PASS' : 'FAIL'} — candidate \`${e.candidate.version}\` ${against}`, '');
+  out.push(
+    `## ${pass ? '✅' : '❌'} Model gate: ${pass ? 'PASS' : 'FAIL'} — candidate \`${e.candidate.version}\` ${against}`,
+    '',
+  );
   const total = e.timings.totalMs !== undefined ? ` · gate time ${(e.timings.totalMs / 1000).toFixed(1)} s` : '';
   out.push(
     `**${e.summary.passed} passed, ${e.summary.failed} failed, ${e.summary.skipped} skipped** · evaluation ${e.evaluation.start} → ${e.evaluation.end} (${int(e.evaluation.rows)} flights, unseen by both models) · policy \`${e.policy.file}\` (sha256 \`${short(e.policy.sha256)}\`)${total}`,
@@ -141,7 +163,8 @@ function render(e: GateEvidence, limits: Limits): string {
   const failing = e.checks.filter((c) => c.status === 'fail');
   if (failing.length > 0) {
     out.push('### Failing checks', '');
-    for (const c of failing.slice(0, 50)) out.push(`- ❌ \`${c.id}\`: ${cell(truncateText(c.detail, limits.detailChars))} (threshold ${c.threshold})`);
+    for (const c of failing.slice(0, 50))
+      out.push(`- ❌ \`${c.id}\`: ${cell(truncateText(c.detail, limits.detailChars))} (threshold ${c.threshold})`);
     if (failing.length > 50) out.push(`- … and ${failing.length - 50} more (see the table and evidence.json)`);
     out.push('');
   }
@@ -163,8 +186,13 @@ function render(e: GateEvidence, limits: Limits): string {
   out.push('| Role | Version | sha256 | asOf | Run |', '|---|---|---|---|---|', model(e.candidate, 'candidate'));
   if (e.champion) out.push(model(e.champion, 'champion'));
   out.push('');
-  out.push(`Data \`${e.evaluation.dataFile}\` (sha256 \`${short(e.evaluation.dataSha256)}\`). Gate code ${short(e.gate.code.commit)}${e.gate.code.dirty ? ' (uncommitted changes)' : ''}, ${e.gate.node}, at ${e.gate.createdAt}.`, '');
-  const timings = Object.entries(e.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`).join(' · ');
+  out.push(
+    `Data \`${e.evaluation.dataFile}\` (sha256 \`${short(e.evaluation.dataSha256)}\`). Gate code ${short(e.gate.code.commit)}${e.gate.code.dirty ? ' (uncommitted changes)' : ''}, ${e.gate.node}, at ${e.gate.createdAt}.`,
+    '',
+  );
+  const timings = Object.entries(e.timings)
+    .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`)
+    .join(' · ');
   if (timings) out.push(`Timings: ${timings}.`, '');
   out.push('</details>', '');
   return out.join('\n');
@@ -189,7 +217,7 @@ export function renderGateReport(evidence: GateEvidence, maxChars = REPORT_MAX_C
   }
   if (text.length > maxChars) text = render(evidence, { sliceRows: 0, otherChecks: 0, detailChars: 80 });
   if (text.length > maxChars) {
-    const note = '\n\n_Report cut to stay under GitHub\'s comment limit; evidence.json has every figure._\n';
+    const note = "\n\n_Report cut to stay under GitHub's comment limit; evidence.json has every figure._\n";
     text = text.slice(0, maxChars - note.length) + note;
   }
   return text;

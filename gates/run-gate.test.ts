@@ -4,7 +4,9 @@ import { minutesFromIso } from '../lib/data/flights.ts';
 import type { FeatureSpec } from '../lib/features/spec.ts';
 import { isCompleteFlight, prepareEvaluation } from './run-gate.ts';
 
-function table(rows: { at: string; delay: number; distance: number; origin: number; destination: number }[]): FlightTable {
+function table(
+  rows: { at: string; delay: number; distance: number; origin: number; destination: number }[],
+): FlightTable {
   return {
     rows: rows.length,
     departure: Int32Array.from(rows.map((r) => minutesFromIso(r.at))),
@@ -56,6 +58,8 @@ describe('prepareEvaluation', () => {
   it('knows a complete flight', () => {
     expect(isCompleteFlight({ departure: '2001-05-01T06:30', distance: 1, origin: 'A', destination: 'B' })).toBe(true);
     expect(isCompleteFlight({ departure: '2001-02-30T06:30', distance: 1, origin: 'A', destination: 'B' })).toBe(false);
-    expect(isCompleteFlight({ departure: '2001-05-01T06:30', distance: Number.NaN, origin: 'A', destination: 'B' })).toBe(false);
+    expect(
+      isCompleteFlight({ departure: '2001-05-01T06:30', distance: Number.NaN, origin: 'A', destination: 'B' }),
+    ).toBe(false);
   });
 });

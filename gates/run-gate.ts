@@ -7,15 +7,38 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DATA_FILE_LABEL, type FlightTable, isDelayed, isoFromMinutes, loadFlights, minutesFromIso, type RowRange, selectWindow } from '../lib/data/flights.ts';
+import {
+  DATA_FILE_LABEL,
+  type FlightTable,
+  isDelayed,
+  isoFromMinutes,
+  loadFlights,
+  minutesFromIso,
+  type RowRange,
+  selectWindow,
+} from '../lib/data/flights.ts';
 import { departureMinutes, hourOfDay, routeKey, toModelInputs } from '../lib/features/flight-features.ts';
 import type { FeatureSpec, ModelInputs, RawFlight } from '../lib/features/spec.ts';
 import { readManifest } from '../lib/manifest/store.ts';
 import { pairedBootstrap } from '../lib/metrics/bootstrap.ts';
 import { busiestOrigins, distanceBand, flightSliceNames } from '../lib/metrics/slices.ts';
-import { contractProblems, inputSchemaDifferences, loadOnnxScorer, readModelSchema, type OnnxScorer } from '../lib/onnx/runtime.ts';
+import {
+  contractProblems,
+  inputSchemaDifferences,
+  loadOnnxScorer,
+  readModelSchema,
+  type OnnxScorer,
+} from '../lib/onnx/runtime.ts';
 import type { ModelCard } from '../lib/registry/card.ts';
-import { CARD_FILE, EVIDENCE_FILE, MODEL_FILE, REPORT_FILE, checkArtifact, parseCard, readVersion } from '../lib/registry/registry.ts';
+import {
+  CARD_FILE,
+  EVIDENCE_FILE,
+  MODEL_FILE,
+  REPORT_FILE,
+  checkArtifact,
+  parseCard,
+  readVersion,
+} from '../lib/registry/registry.ts';
 import { nodeRepoFiles } from '../lib/util/repo-files.ts';
 import { actionsRun, codeVersion } from '../lib/util/run-context.ts';
 import { bootstrapOptions, compareSlices, evaluateGate, type GateEvaluation, type GoldenResult } from './evaluate.ts';
@@ -57,7 +80,8 @@ async function readCandidate(dir: string): Promise<{ card: ModelCard; model: Uin
     try {
       return await readFile(path.join(dir, file));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`candidate ${path.join(dir, file)} does not exist`);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new Error(`candidate ${path.join(dir, file)} does not exist`);
       throw error;
     }
   };
@@ -71,7 +95,8 @@ async function readCandidate(dir: string): Promise<{ card: ModelCard; model: Uin
 /** The feature module's inputs in batches, built once and fed to both models. */
 function inputBatches(flights: RawFlight[], batchRows: number): ModelInputs[] {
   const batches: ModelInputs[] = [];
-  for (let start = 0; start < flights.length; start += batchRows) batches.push(toModelInputs(flights.slice(start, start + batchRows)));
+  for (let start = 0; start < flights.length; start += batchRows)
+    batches.push(toModelInputs(flights.slice(start, start + batchRows)));
   return batches;
 }
 
@@ -128,7 +153,12 @@ export interface PreparedEvaluation {
  * Strings that repeat (departure stamps, slice lists, route keys) are built once per distinct
  * value: on 500k rows this is seconds faster than building them per row.
  */
-export function prepareEvaluation(table: FlightTable, range: RowRange, spec: FeatureSpec, hubs: ReadonlySet<string>): PreparedEvaluation {
+export function prepareEvaluation(
+  table: FlightTable,
+  range: RowRange,
+  spec: FeatureSpec,
+  hubs: ReadonlySet<string>,
+): PreparedEvaluation {
   const isoByMinute = new Map<number, string>();
   const completeByDeparture = new Map<string, boolean>();
   const sliceLists = new Map<string, readonly string[]>();
@@ -149,7 +179,12 @@ export function prepareEvaluation(table: FlightTable, range: RowRange, spec: Fea
     if (departure === undefined) isoByMinute.set(minute, (departure = isoFromMinutes(minute)));
     const o = table.origin[row];
     const d = table.destination[row];
-    const flight: RawFlight = { departure, distance: table.distance[row], origin: table.airports[o], destination: table.airports[d] };
+    const flight: RawFlight = {
+      departure,
+      distance: table.distance[row],
+      origin: table.airports[o],
+      destination: table.airports[d],
+    };
     let departureOk = completeByDeparture.get(departure);
     if (departureOk === undefined) completeByDeparture.set(departure, (departureOk = validDeparture(departure)));
     if (!departureOk || !validFields(flight)) {
@@ -173,9 +208,16 @@ export function prepareEvaluation(table: FlightTable, range: RowRange, spec: Fea
 }
 
 /** Single-row inference times: `warmup` untimed calls, then `calls` timed ones over varied rows. */
-export async function measureLatency(scorer: OnnxScorer, flights: RawFlight[], calls: number, warmup: number): Promise<number[]> {
+export async function measureLatency(
+  scorer: OnnxScorer,
+  flights: RawFlight[],
+  calls: number,
+  warmup: number,
+): Promise<number[]> {
   const step = Math.max(1, Math.floor(flights.length / Math.max(1, calls + warmup)));
-  const inputs = Array.from({ length: calls + warmup }, (_, i) => toModelInputs([flights[(i * step) % flights.length]]));
+  const inputs = Array.from({ length: calls + warmup }, (_, i) =>
+    toModelInputs([flights[(i * step) % flights.length]]),
+  );
   const samples: number[] = [];
   for (let i = 0; i < inputs.length; i++) {
     const started = performance.now();
@@ -218,7 +260,9 @@ export async function runGate(options: RunGateOptions): Promise<GateRun> {
   if (manifest) {
     const stored = await readVersion(files, manifest.champion.version);
     if (stored.card.artifact.sha256 !== manifest.champion.sha256) {
-      throw new Error(`manifest.champion.sha256 does not match ${stored.dir}/${MODEL_FILE} (manifest ${manifest.champion.sha256}, file ${stored.card.artifact.sha256})`);
+      throw new Error(
+        `manifest.champion.sha256 does not match ${stored.dir}/${MODEL_FILE} (manifest ${manifest.champion.sha256}, file ${stored.card.artifact.sha256})`,
+      );
     }
     champion = { card: stored.card, model: stored.model };
   }
@@ -233,11 +277,14 @@ export async function runGate(options: RunGateOptions): Promise<GateRun> {
   // Raw flights, exactly as the service would receive them, then the shared feature module.
   const prepared = await timed('prepareMs', () => {
     const trainRange = selectWindow(table, candidate.card.data.train.start, candidate.card.data.train.end);
-    const hubs = new Set(busiestOrigins(table.origin.subarray(trainRange.start, trainRange.end), table.airports, policy.slices.hubs));
+    const hubs = new Set(
+      busiestOrigins(table.origin.subarray(trainRange.start, trainRange.end), table.airports, policy.slices.hubs),
+    );
     return prepareEvaluation(table, range, candidate.card.features, hubs);
   });
   log(`evaluation ${window.start} → ${window.end}: ${prepared.flights.length.toLocaleString('en-US')} flights`);
-  if (prepared.flights.length === 0) throw new Error(`the evaluation window ${window.start} → ${window.end} has no flights`);
+  if (prepared.flights.length === 0)
+    throw new Error(`the evaluation window ${window.start} → ${window.end} has no flights`);
 
   const batches = await timed('inputsMs', () => inputBatches(prepared.flights, options.batchRows ?? 65_536));
   const rows = prepared.flights.length;
@@ -256,7 +303,9 @@ export async function runGate(options: RunGateOptions): Promise<GateRun> {
 
     // A fresh session, configured as the service runs it (one intra-op thread), so the p99 is what users would see.
     latencyScorer = await loadOnnxScorer(candidate.model, { intraOpThreads: 1 });
-    const latencyMs = await timed('latencyMs', () => measureLatency(latencyScorer!, prepared.flights, policy.latency.calls, policy.latency.warmupCalls));
+    const latencyMs = await timed('latencyMs', () =>
+      measureLatency(latencyScorer!, prepared.flights, policy.latency.calls, policy.latency.warmupCalls),
+    );
 
     const golden: GoldenResult[] = await timed('goldenMs', async () => {
       if (candidate.card.golden.length === 0) return [];
@@ -278,16 +327,27 @@ export async function runGate(options: RunGateOptions): Promise<GateRun> {
         contractProblems: contractProblems(candidateSchema),
         championDifferences: champion ? inputSchemaDifferences(readModelSchema(champion.model), candidateSchema) : null,
       },
-      data: { nullRows: prepared.nullRows, unseenAirportRows: prepared.unseenAirportRows, unseenRouteRows: prepared.unseenRouteRows },
+      data: {
+        nullRows: prepared.nullRows,
+        unseenAirportRows: prepared.unseenAirportRows,
+        unseenRouteRows: prepared.unseenRouteRows,
+      },
     };
     // The statistics run after the latency measurement, so nothing competed with it. The AUC
     // bootstrap (the longest job) goes to a worker thread while this thread does the recall
     // bootstrap and the slices; the results are the same as computing them one after another.
     if (championScores) {
       await timed('statisticsMs', async () => {
-        const aucInWorker = bootstrapInWorkers(prepared.labels, candidateScores, championScores!, [bootstrapOptions(policy, 'auc')]);
+        const aucInWorker = bootstrapInWorkers(prepared.labels, candidateScores, championScores!, [
+          bootstrapOptions(policy, 'auc'),
+        ]);
         try {
-          const recallAtBudget = pairedBootstrap(prepared.labels, candidateScores, championScores!, bootstrapOptions(policy, 'recallAtBudget'));
+          const recallAtBudget = pairedBootstrap(
+            prepared.labels,
+            candidateScores,
+            championScores!,
+            bootstrapOptions(policy, 'recallAtBudget'),
+          );
           evaluation.sliceComparisons = compareSlices(evaluation, policy, true);
           const [auc] = await aucInWorker;
           evaluation.bootstrap = { auc, recallAtBudget };
@@ -298,7 +358,9 @@ export async function runGate(options: RunGateOptions): Promise<GateRun> {
       });
     }
 
-    const verdict = await timed('evaluateMs', () => evaluateGate({ candidate: candidate.card, champion: champion?.card ?? null, policy, evaluation }));
+    const verdict = await timed('evaluateMs', () =>
+      evaluateGate({ candidate: candidate.card, champion: champion?.card ?? null, policy, evaluation }),
+    );
     timings.totalMs = Math.round(performance.now() - started);
     const relPolicy = path.relative(repoDir, policyFile);
     const evidence: GateEvidence = {
@@ -309,8 +371,19 @@ export async function runGate(options: RunGateOptions): Promise<GateRun> {
       summary: verdict.summary,
       candidate: evidenceModel(candidate.card),
       champion: champion ? evidenceModel(champion.card) : null,
-      policy: { file: relPolicy.startsWith('..') ? policyFile : relPolicy.split(path.sep).join('/'), sha256: policySha256, values: policy },
-      evaluation: { start: window.start, end: window.end, rows: verdict.data.rows, positives: verdict.data.positives, dataFile: DATA_FILE_LABEL, dataSha256: table.sourceSha256 },
+      policy: {
+        file: relPolicy.startsWith('..') ? policyFile : relPolicy.split(path.sep).join('/'),
+        sha256: policySha256,
+        values: policy,
+      },
+      evaluation: {
+        start: window.start,
+        end: window.end,
+        rows: verdict.data.rows,
+        positives: verdict.data.positives,
+        dataFile: DATA_FILE_LABEL,
+        dataSha256: table.sourceSha256,
+      },
       checks: verdict.checks,
       metrics: verdict.metrics,
       bootstrap: verdict.bootstrap,
@@ -318,7 +391,12 @@ export async function runGate(options: RunGateOptions): Promise<GateRun> {
       latency: verdict.latency,
       golden: verdict.golden,
       data: verdict.data,
-      gate: { createdAt: (options.now ?? (() => new Date()))().toISOString(), code: await codeVersion(CODE_DIR), node: process.version, run: actionsRun() ?? null },
+      gate: {
+        createdAt: (options.now ?? (() => new Date()))().toISOString(),
+        code: await codeVersion(CODE_DIR),
+        node: process.version,
+        run: actionsRun() ?? null,
+      },
       timings,
     };
     const report = renderGateReport(evidence);

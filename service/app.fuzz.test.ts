@@ -16,7 +16,27 @@ const app = createApp({ config, models: provider, metrics: createServiceMetrics(
 
 const weird = fc.oneof(
   fc.anything(),
-  fc.constantFrom('NaN', 'Infinity', '-Infinity', '', ' ', '1e309', '0x10', '733', null, true, [], {}, -0, 1e-300, Number.MAX_VALUE, '2001-05-04T17:35', 'ORD', '\u0000', '__proto__'),
+  fc.constantFrom(
+    'NaN',
+    'Infinity',
+    '-Infinity',
+    '',
+    ' ',
+    '1e309',
+    '0x10',
+    '733',
+    null,
+    true,
+    [],
+    {},
+    -0,
+    1e-300,
+    Number.MAX_VALUE,
+    '2001-05-04T17:35',
+    'ORD',
+    '\u0000',
+    '__proto__',
+  ),
   fc.double(),
   fc.integer(),
   fc.string(),
@@ -31,7 +51,9 @@ const mutatedFlight = fc.tuple(field, weird, fc.constantFrom('replace', 'delete'
   return flight;
 });
 const validFlight = fc.record({
-  departure: fc.date({ min: new Date('1971-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 16)),
+  departure: fc
+    .date({ min: new Date('1971-01-01'), max: new Date('2099-12-31'), noInvalidDate: true })
+    .map((d) => d.toISOString().slice(0, 16)),
   distance: fc.double({ min: 1, max: 10_000, noNaN: true }),
   origin: fc.stringMatching(/^[A-Z]{3}$/),
   destination: fc.stringMatching(/^[A-Z]{3}$/),
@@ -66,21 +88,27 @@ function checkAnswer(status: number, payload: { error?: { message?: string } }) 
 describe('the app under malformed input', () => {
   it('never answers 5xx to any /v1/predict body', async () => {
     await fc.assert(
-      fc.asyncProperty(rawText, fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', null), async (text, type) => {
-        const res = await send('/v1/predict', text, type);
-        const payload = await json(res);
-        checkAnswer(res.status, payload);
-        if (res.status === 200) {
-          const parsed = JSON.parse(text);
-          const rows = Array.isArray(parsed.flights) ? parsed.flights.length : 1;
-          const probabilities = payload.predictions ? payload.predictions.map((p: { probability: number }) => p.probability) : [payload.probability];
-          expect(probabilities).toHaveLength(rows);
-          for (const p of probabilities) expect(p).toBeGreaterThanOrEqual(0);
-        }
-        if (res.status === 400 && payload.error.issues) {
-          for (const issue of payload.error.issues) expect(issue.message.startsWith(issue.field)).toBe(true);
-        }
-      }),
+      fc.asyncProperty(
+        rawText,
+        fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', null),
+        async (text, type) => {
+          const res = await send('/v1/predict', text, type);
+          const payload = await json(res);
+          checkAnswer(res.status, payload);
+          if (res.status === 200) {
+            const parsed = JSON.parse(text);
+            const rows = Array.isArray(parsed.flights) ? parsed.flights.length : 1;
+            const probabilities = payload.predictions
+              ? payload.predictions.map((p: { probability: number }) => p.probability)
+              : [payload.probability];
+            expect(probabilities).toHaveLength(rows);
+            for (const p of probabilities) expect(p).toBeGreaterThanOrEqual(0);
+          }
+          if (res.status === 400 && payload.error.issues) {
+            for (const issue of payload.error.issues) expect(issue.message.startsWith(issue.field)).toBe(true);
+          }
+        },
+      ),
       { numRuns: 3000 },
     );
     expect(provider.model!.holds).toBe(0);
@@ -88,7 +116,10 @@ describe('the app under malformed input', () => {
 
   it('never answers 5xx to any /v1/feedback body', async () => {
     const feedback = fc.oneof(
-      fc.record({ requestId: weird, delayMinutes: weird, index: fc.option(weird, { nil: undefined }) }, { requiredKeys: [] }),
+      fc.record(
+        { requestId: weird, delayMinutes: weird, index: fc.option(weird, { nil: undefined }) },
+        { requiredKeys: [] },
+      ),
       fc.record({ flight: fc.oneof(mutatedFlight, weird), delayMinutes: weird }, { requiredKeys: [] }),
       weird,
     );

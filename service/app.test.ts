@@ -9,14 +9,26 @@ function setup(options: { provider?: FakeProvider; config?: Partial<AppConfig>; 
   const metrics = createServiceMetrics();
   const logger = memoryLogger();
   let n = 0;
-  const app = createApp({ config: testConfig(options.config), models: provider, metrics, logger, state: options.state, newRequestId: () => `req-${++n}` });
-  const post = (path: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-    app.request(path, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const app = createApp({
+    config: testConfig(options.config),
+    models: provider,
+    metrics,
+    logger,
+    state: options.state,
+    newRequestId: () => `req-${++n}`,
+  });
+  const post = (
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = { 'content-type': 'application/json' },
+  ) => app.request(path, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
   return { app, provider, metrics, logger, post };
 }
 
 async function errorOf(response: Response) {
-  const body = (await response.json()) as { error: { status: number; message: string; issues?: { field: string; problem: string }[] } };
+  const body = (await response.json()) as {
+    error: { status: number; message: string; issues?: { field: string; problem: string }[] };
+  };
   return body.error;
 }
 
@@ -32,7 +44,13 @@ describe('POST /v1/predict', () => {
     expect(res.headers.get('x-request-id')).toBe('req-1');
     expect(res.headers.get('x-model-version')).toBe('v-fake');
     const body = await json(res);
-    expect(body).toEqual({ requestId: 'req-1', model: 'v-fake', probability: Math.fround(0.0733), delayed: false, threshold: 0.1 });
+    expect(body).toEqual({
+      requestId: 'req-1',
+      model: 'v-fake',
+      probability: Math.fround(0.0733),
+      delayed: false,
+      threshold: 0.1,
+    });
     expect(provider.model!.holds).toBe(0);
   });
 
@@ -48,7 +66,9 @@ describe('POST /v1/predict', () => {
     const res = await post('/v1/predict', { flights });
     expect(res.status).toBe(200);
     const body = await json(res);
-    expect(body.predictions.map((p: { probability: number }) => p.probability)).toEqual([0.01, 0.2, 0.03].map(Math.fround));
+    expect(body.predictions.map((p: { probability: number }) => p.probability)).toEqual(
+      [0.01, 0.2, 0.03].map(Math.fround),
+    );
     expect(body.predictions.map((p: { delayed: boolean }) => p.delayed)).toEqual([false, true, false]);
     expect(body.model).toBe('v-fake');
     expect(provider.model!.holds).toBe(0);
@@ -56,7 +76,9 @@ describe('POST /v1/predict', () => {
 
   it('merges concurrent single-row requests into one model call', async () => {
     const { post, provider } = setup();
-    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => post('/v1/predict', { ...FLIGHT, distance: 100 + i })));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => post('/v1/predict', { ...FLIGHT, distance: 100 + i })),
+    );
     const bodies = await Promise.all(responses.map((r) => json(r)));
     bodies.forEach((b, i) => expect(b.probability).toBe(Math.fround((100 + i) / 10_000)));
     expect(provider.model!.calls.reduce((a, b) => a + b, 0)).toBe(20);
@@ -64,24 +86,68 @@ describe('POST /v1/predict', () => {
   });
 
   const invalid: [string, unknown, string][] = [
-    ['a missing field', { departure: FLIGHT.departure, origin: 'ORD', destination: 'LGA' }, 'distance must be a finite number between 1 and 10000, got nothing'],
-    ['a string distance', { ...FLIGHT, distance: '733' }, 'distance must be a finite number between 1 and 10000, got string "733"'],
-    ['"NaN" as distance', { ...FLIGHT, distance: 'NaN' }, 'distance must be a finite number between 1 and 10000, got string "NaN"'],
-    ['"Infinity" as distance', { ...FLIGHT, distance: 'Infinity' }, 'distance must be a finite number between 1 and 10000'],
-    ['a distance out of range', { ...FLIGHT, distance: 20_000 }, 'distance must be a finite number between 1 and 10000, got number 20000'],
+    [
+      'a missing field',
+      { departure: FLIGHT.departure, origin: 'ORD', destination: 'LGA' },
+      'distance must be a finite number between 1 and 10000, got nothing',
+    ],
+    [
+      'a string distance',
+      { ...FLIGHT, distance: '733' },
+      'distance must be a finite number between 1 and 10000, got string "733"',
+    ],
+    [
+      '"NaN" as distance',
+      { ...FLIGHT, distance: 'NaN' },
+      'distance must be a finite number between 1 and 10000, got string "NaN"',
+    ],
+    [
+      '"Infinity" as distance',
+      { ...FLIGHT, distance: 'Infinity' },
+      'distance must be a finite number between 1 and 10000',
+    ],
+    [
+      'a distance out of range',
+      { ...FLIGHT, distance: 20_000 },
+      'distance must be a finite number between 1 and 10000, got number 20000',
+    ],
     ['a zero distance', { ...FLIGHT, distance: 0 }, 'distance must be a finite number between 1 and 10000'],
-    ['an impossible date', { ...FLIGHT, departure: '2001-02-30T10:00' }, 'departure must be a local date-time like "2001-05-04T17:35"'],
+    [
+      'an impossible date',
+      { ...FLIGHT, departure: '2001-02-30T10:00' },
+      'departure must be a local date-time like "2001-05-04T17:35"',
+    ],
     ['a date with a zone', { ...FLIGHT, departure: '2001-05-04T17:35Z' }, 'departure must be a local date-time'],
     ['a numeric departure', { ...FLIGHT, departure: 988997700000 }, 'departure must be a local date-time'],
-    ['a lower-case airport', { ...FLIGHT, origin: 'ord' }, 'origin must be a 3-letter IATA airport code in capitals, like "ORD", got string "ord"'],
+    [
+      'a lower-case airport',
+      { ...FLIGHT, origin: 'ord' },
+      'origin must be a 3-letter IATA airport code in capitals, like "ORD", got string "ord"',
+    ],
     ['a 4-letter airport', { ...FLIGHT, destination: 'KORD' }, 'destination must be a 3-letter IATA airport code'],
-    ['a null airport', { ...FLIGHT, destination: null }, 'destination must be a 3-letter IATA airport code in capitals, like "ORD", got null'],
-    ['an array body', [FLIGHT], 'body must be a flight object with departure, distance, origin, destination, got an array'],
+    [
+      'a null airport',
+      { ...FLIGHT, destination: null },
+      'destination must be a 3-letter IATA airport code in capitals, like "ORD", got null',
+    ],
+    [
+      'an array body',
+      [FLIGHT],
+      'body must be a flight object with departure, distance, origin, destination, got an array',
+    ],
     ['a number body', 42, 'body must be a flight object'],
     ['null', null, 'body must be a flight object'],
-    ['flights that is not an array', { flights: FLIGHT }, 'flights must be an array of 1 to 256 flight objects, got an object'],
+    [
+      'flights that is not an array',
+      { flights: FLIGHT },
+      'flights must be an array of 1 to 256 flight objects, got an object',
+    ],
     ['an empty batch', { flights: [] }, 'flights must be an array of 1 to 256 flight objects, got an empty array'],
-    ['a bad row in a batch', { flights: [FLIGHT, FLIGHT, FLIGHT, { ...FLIGHT, distance: 'NaN' }] }, 'flights[3].distance must be a finite number between 1 and 10000, got string "NaN"'],
+    [
+      'a bad row in a batch',
+      { flights: [FLIGHT, FLIGHT, FLIGHT, { ...FLIGHT, distance: 'NaN' }] },
+      'flights[3].distance must be a finite number between 1 and 10000, got string "NaN"',
+    ],
     ['a non-object row', { flights: [FLIGHT, 'ORD-LGA'] }, 'flights[1] must be a flight object'],
   ];
   it.each(invalid)('answers 400 naming the field for %s', async (_name, body, message) => {
@@ -96,7 +162,9 @@ describe('POST /v1/predict', () => {
 
   it('lists every problem of a row, not only the first', async () => {
     const { post } = setup();
-    const error = await errorOf(await post('/v1/predict', { departure: 'soon', distance: -1, origin: 'x', destination: 7 }));
+    const error = await errorOf(
+      await post('/v1/predict', { departure: 'soon', distance: -1, origin: 'x', destination: 7 }),
+    );
     expect(error.issues!.map((i) => i.field)).toEqual(['departure', 'distance', 'origin', 'destination']);
   });
 
@@ -128,12 +196,19 @@ describe('POST /v1/predict', () => {
     expect((await errorOf(big)).message).toMatch(/^body is \d+ bytes; the limit is 2048 bytes$/);
     const many = await post('/v1/predict', { flights: Array.from({ length: 5 }, () => FLIGHT) });
     expect(many.status).toBe(413);
-    expect((await errorOf(many)).message).toBe('flights has 5 items; at most 4 are allowed per request (split the batch)');
+    expect((await errorOf(many)).message).toBe(
+      'flights has 5 items; at most 4 are allowed per request (split the batch)',
+    );
   });
 
   it('scores unknown airports and counts them', async () => {
     const { post, metrics } = setup();
-    const res = await post('/v1/predict', { flights: [{ ...FLIGHT, origin: 'ZZZ' }, { ...FLIGHT, origin: 'ZZZ', destination: 'QQQ' }] });
+    const res = await post('/v1/predict', {
+      flights: [
+        { ...FLIGHT, origin: 'ZZZ' },
+        { ...FLIGHT, origin: 'ZZZ', destination: 'QQQ' },
+      ],
+    });
     expect(res.status).toBe(200);
     expect(metrics.unknownAirports.labels('origin').value).toBe(2);
     expect(metrics.unknownAirports.labels('destination').value).toBe(1);
@@ -213,7 +288,8 @@ describe('POST /v1/predict', () => {
     expect(metrics.predictions.labels('v-fake').value).toBe(3);
     expect(metrics.flagged.labels('v-fake').value).toBe(1);
     expect(metrics.score.labels('v-fake').count).toBe(3);
-    for (const stage of ['validate', 'queue', 'features', 'inference', 'serialize']) expect(metrics.stageDuration.labels(stage).count).toBeGreaterThan(0);
+    for (const stage of ['validate', 'queue', 'features', 'inference', 'serialize'])
+      expect(metrics.stageDuration.labels(stage).count).toBeGreaterThan(0);
     const lines = logger.records.filter((r) => r.event === 'request');
     expect(lines).toHaveLength(3);
     expect(lines[2]).toMatchObject({ requestId: 'req-3', method: 'POST', route: '/v1/predict', status: 400 });
@@ -222,7 +298,10 @@ describe('POST /v1/predict', () => {
 });
 
 describe('challenger', () => {
-  const flights = Array.from({ length: 400 }, (_, i) => ({ ...FLIGHT, departure: `2001-05-${String(1 + (i % 28)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}` }));
+  const flights = Array.from({ length: 400 }, (_, i) => ({
+    ...FLIGHT,
+    departure: `2001-05-${String(1 + (i % 28)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}`,
+  }));
 
   it('canary: a sticky share of flights is answered by the challenger', async () => {
     const provider = fakeProvider();
@@ -249,7 +328,15 @@ describe('challenger', () => {
     });
     provider.challengerMode = { mode: 'shadow', traffic: 0 };
     const { post, metrics } = setup({ provider });
-    const res = await json(await post('/v1/predict', { flights: [{ ...FLIGHT, distance: 100 }, { ...FLIGHT, distance: 700 }, { ...FLIGHT, distance: 3000 }] }));
+    const res = await json(
+      await post('/v1/predict', {
+        flights: [
+          { ...FLIGHT, distance: 100 },
+          { ...FLIGHT, distance: 700 },
+          { ...FLIGHT, distance: 3000 },
+        ],
+      }),
+    );
     expect(res.model).toBe('v-fake');
     await new Promise((r) => setTimeout(r, 10));
     expect(metrics.shadowPredictions.labels('v-shadow').value).toBe(3);
@@ -265,16 +352,32 @@ describe('POST /v1/feedback', () => {
   it('joins an outcome by request id (and batch row) and by flight, and updates online quality', async () => {
     const { post } = setup();
     const single = await json(await post('/v1/predict', { ...FLIGHT, distance: 2000 }));
-    const batch = await json(await post('/v1/predict', { flights: [{ ...FLIGHT, distance: 100 }, { ...FLIGHT, origin: 'ATL', distance: 300 }] }));
+    const batch = await json(
+      await post('/v1/predict', {
+        flights: [
+          { ...FLIGHT, distance: 100 },
+          { ...FLIGHT, origin: 'ATL', distance: 300 },
+        ],
+      }),
+    );
 
     const byId = await post('/v1/feedback', { requestId: single.requestId, delayMinutes: 45 });
     expect(byId.status).toBe(200);
-    expect(await json(byId)).toMatchObject({ requestId: single.requestId, index: 0, model: 'v-fake', flagged: true, delayed: true });
+    expect(await json(byId)).toMatchObject({
+      requestId: single.requestId,
+      index: 0,
+      model: 'v-fake',
+      flagged: true,
+      delayed: true,
+    });
 
     const byRow = await json(await post('/v1/feedback', { requestId: batch.requestId, index: 1, delayMinutes: 3 }));
     expect(byRow).toMatchObject({ index: 1, probability: Math.fround(0.03), delayed: false });
 
-    const byFlight = await post('/v1/feedback', { flight: { departure: `${FLIGHT.departure}:00`, origin: 'ORD', destination: 'LGA' }, delayMinutes: -2 });
+    const byFlight = await post('/v1/feedback', {
+      flight: { departure: `${FLIGHT.departure}:00`, origin: 'ORD', destination: 'LGA' },
+      delayMinutes: -2,
+    });
     expect(byFlight.status).toBe(200);
     const joined = await json(byFlight);
     // The latest prediction for that flight is row 0 of the batch (ids are kept only as hashes).
@@ -292,10 +395,14 @@ describe('POST /v1/feedback', () => {
     const again = await post('/v1/feedback', { requestId, delayMinutes: 1 });
     expect(again.status).toBe(409);
     const bad = await errorOf(await post('/v1/feedback', { requestId, delayMinutes: 'late' }));
-    expect(bad.message).toBe('delayMinutes must be a finite number of minutes between -1440 and 10000 (negative = early), got string "late"');
+    expect(bad.message).toBe(
+      'delayMinutes must be a finite number of minutes between -1440 and 10000 (negative = early), got string "late"',
+    );
     const neither = await errorOf(await post('/v1/feedback', { delayMinutes: 5 }));
     expect(neither.message).toBe('requestId or flight is required: say which prediction the outcome belongs to');
-    const badFlight = await errorOf(await post('/v1/feedback', { flight: { departure: 'x', origin: 'ORD', destination: 'LGA' }, delayMinutes: 5 }));
+    const badFlight = await errorOf(
+      await post('/v1/feedback', { flight: { departure: 'x', origin: 'ORD', destination: 'LGA' }, delayMinutes: 5 }),
+    );
     expect(badFlight.issues![0].field).toBe('flight.departure');
     expect((await post('/v1/feedback', { requestId, index: -1, delayMinutes: 1 })).status).toBe(400);
     expect((await post('/v1/feedback', 'x', { 'content-type': 'text/plain' })).status).toBe(415);
@@ -351,10 +458,20 @@ describe('POST /admin/reload', () => {
     const ok = await post('/admin/reload', '', { authorization: `Bearer ${token}` });
     expect(ok.status).toBe(200);
     expect(provider.syncCalls).toEqual([{ trigger: 'admin', force: true }]);
-    provider.nextOutcome = { result: 'failed', revision: 'r', version: 'v2', reason: 'hash_mismatch', message: 'sha256 differs' };
+    provider.nextOutcome = {
+      result: 'failed',
+      revision: 'r',
+      version: 'v2',
+      reason: 'hash_mismatch',
+      message: 'sha256 differs',
+    };
     const refused = await post('/admin/reload', '', { authorization: `Bearer ${token}` });
     expect(refused.status).toBe(422);
-    expect(await json(refused)).toMatchObject({ result: 'failed', reason: 'hash_mismatch', serving: { version: 'v-fake' } });
+    expect(await json(refused)).toMatchObject({
+      result: 'failed',
+      reason: 'hash_mismatch',
+      serving: { version: 'v-fake' },
+    });
   });
 });
 
@@ -377,7 +494,12 @@ describe('routing', () => {
     expect(res.status).toBe(200);
     const predicted = await json(await setup().post('/v1/predict', { ...FLIGHT, distance: 1530 }));
     // About the size of a real single-row answer (with a real UUID), so the ceiling is not cheaper to send.
-    const real = JSON.stringify({ ...predicted, requestId: crypto.randomUUID(), model: '2001-05-01-1a2b3c4d', threshold: 0.2232142835855484 });
+    const real = JSON.stringify({
+      ...predicted,
+      requestId: crypto.randomUUID(),
+      model: '2001-05-01-1a2b3c4d',
+      threshold: 0.2232142835855484,
+    });
     expect(Math.abs((await res.text()).length - real.length)).toBeLessThan(8);
   });
 });

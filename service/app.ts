@@ -100,7 +100,16 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export function errorBody(status: number, requestId: string, issues: Issue[] | string) {
   const list = typeof issues === 'string' ? [] : issues;
   const message = typeof issues === 'string' ? issues : formatIssue(issues[0] ?? { field: '', problem: 'bad request' });
-  return { error: { status, message, ...(list.length > 0 ? { issues: list.map((i) => ({ field: i.field, problem: i.problem, message: formatIssue(i) })) } : {}) }, requestId };
+  return {
+    error: {
+      status,
+      message,
+      ...(list.length > 0
+        ? { issues: list.map((i) => ({ field: i.field, problem: i.problem, message: formatIssue(i) })) }
+        : {}),
+    },
+    requestId,
+  };
 }
 
 class TimeoutError extends Error {}
@@ -138,11 +147,18 @@ export function createApp(deps: AppDeps): Hono<Env> {
     }
     return series;
   };
-  const versionSeries = new Map<string, { predictions: { inc(n: number): void }; flagged: { inc(n: number): void }; score: { observe(v: number): void } }>();
+  const versionSeries = new Map<
+    string,
+    { predictions: { inc(n: number): void }; flagged: { inc(n: number): void }; score: { observe(v: number): void } }
+  >();
   const seriesForVersion = (version: string) => {
     let series = versionSeries.get(version);
     if (!series) {
-      series = { predictions: metrics.predictions.labels(version), flagged: metrics.flagged.labels(version), score: metrics.score.labels(version) };
+      series = {
+        predictions: metrics.predictions.labels(version),
+        flagged: metrics.flagged.labels(version),
+        score: metrics.score.labels(version),
+      };
       versionSeries.set(version, series);
     }
     return series;
@@ -192,7 +208,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
     series.duration.observe(seconds);
     if (config.logRequests) {
       const ms = Math.round(seconds * 1e6) / 1000;
-      if (route === 'other') logger.info('request', { requestId, method: c.req.method, route, path: path.slice(0, 200), status, ms });
+      if (route === 'other')
+        logger.info('request', { requestId, method: c.req.method, route, path: path.slice(0, 200), status, ms });
       else logger.info('request', { requestId, method: c.req.method, route, status, ms });
     }
   });
@@ -201,14 +218,21 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const readJson = async (c: Ctx): Promise<unknown> => {
     const type = header(c, 'content-type');
     if (!isJsonContentType(type)) {
-      throw new RequestError(415, [{ field: 'content-type', problem: `must be application/json, got ${type === undefined ? 'none' : JSON.stringify(type.slice(0, 60))}` }]);
+      throw new RequestError(415, [
+        {
+          field: 'content-type',
+          problem: `must be application/json, got ${type === undefined ? 'none' : JSON.stringify(type.slice(0, 60))}`,
+        },
+      ]);
     }
     return parseJson(await readBody(c, config.maxBodyBytes));
   };
 
   const overloaded = (c: Ctx) => {
     rejectedOverload.inc();
-    return fail(c, 429, `the service is at its limit of ${config.maxInflight} concurrent predictions; retry shortly`, { 'retry-after': '1' });
+    return fail(c, 429, `the service is at its limit of ${config.maxInflight} concurrent predictions; retry shortly`, {
+      'retry-after': '1',
+    });
   };
 
   app.post(ROUTES.predict, async (c) => {
@@ -228,7 +252,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const challenger = models.challenger?.() ?? null;
     let model: HeldModel | null = null;
     // Canary: a sticky share of flights (by the first flight of the request) goes to the challenger.
-    if (challenger?.mode === 'canary' && stickyShare(request.flights[0]) < challenger.traffic) model = models.acquireChallenger?.() ?? null;
+    if (challenger?.mode === 'canary' && stickyShare(request.flights[0]) < challenger.traffic)
+      model = models.acquireChallenger?.() ?? null;
     model ??= models.acquire();
     if (!model) {
       rejectedNotReady.inc();
@@ -255,7 +280,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
       if (!(error instanceof TimeoutError)) throw error;
       if (submission.cancel()) letGo();
       rejectedTimeout.inc();
-      return fail(c, 503, `inference did not finish within ${config.inferenceTimeoutMs} ms; retry shortly`, { 'retry-after': '1' });
+      return fail(c, 503, `inference did not finish within ${config.inferenceTimeoutMs} ms; retry shortly`, {
+        'retry-after': '1',
+      });
     }
     const t2 = now();
     stages.queue.observe((submission.startedAt() - t1) / 1000);
@@ -284,7 +311,14 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   // Shadow scoring has its own queue, so it never joins (and slows) a served batch.
   const shadowBatcher = new MicroBatcher({ ...config.batching, now });
-  const shadowSeries = new Map<string, { predictions: { inc(n: number): void }; disagreements: { inc(n: number): void }; difference: { observe(v: number): void } }>();
+  const shadowSeries = new Map<
+    string,
+    {
+      predictions: { inc(n: number): void };
+      disagreements: { inc(n: number): void };
+      difference: { observe(v: number): void };
+    }
+  >();
   const shadow = (flights: readonly RawFlight[], served: Float32Array, servedThreshold: number) => {
     if (shadowBatcher.queuedRows + flights.length > config.batching.maxBatchRows * 4) {
       metrics.shadowSkipped.inc(flights.length);
@@ -299,13 +333,17 @@ export function createApp(deps: AppDeps): Hono<Env> {
           let series = shadowSeries.get(model.version);
           if (!series) {
             const v = model.version;
-            series = { predictions: metrics.shadowPredictions.labels(v), disagreements: metrics.shadowDisagreements.labels(v), difference: metrics.shadowDifference.labels(v) };
+            series = {
+              predictions: metrics.shadowPredictions.labels(v),
+              disagreements: metrics.shadowDisagreements.labels(v),
+              difference: metrics.shadowDifference.labels(v),
+            };
             shadowSeries.set(v, series);
           }
           let disagreements = 0;
           for (let i = 0; i < scores.length; i++) {
             series.difference.observe(Math.abs(scores[i] - served[i]));
-            if ((scores[i] >= model.threshold) !== (served[i] >= servedThreshold)) disagreements++;
+            if (scores[i] >= model.threshold !== served[i] >= servedThreshold) disagreements++;
           }
           series.predictions.inc(scores.length);
           if (disagreements > 0) series.disagreements.inc(disagreements);
@@ -336,7 +374,13 @@ export function createApp(deps: AppDeps): Hono<Env> {
   if (config.benchRoutes) {
     // Framework ceiling for the bench: same middleware, guards, body reading and JSON parsing as a
     // single-row prediction, and a fixed response of the same size; no validation or model.
-    const fixed = JSON.stringify({ requestId: randomUUID(), model: '2001-05-01-00000000', probability: 0.15301425755023956, delayed: false, threshold: 0.2232142835855484 });
+    const fixed = JSON.stringify({
+      requestId: randomUUID(),
+      model: '2001-05-01-00000000',
+      probability: 0.15301425755023956,
+      delayed: false,
+      threshold: 0.2232142835855484,
+    });
     app.post(ROUTES.benchEcho, async (c) => {
       if (scoring >= config.maxInflight) return overloaded(c);
       scoring++;
@@ -354,19 +398,31 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const request = parseFeedbackBody(await readJson(c));
     const { target } = request;
     const found =
-      target.kind === 'request' ? predictions.claimByRequest(target.requestId, target.index) : predictions.claimByFlight(target.departure, target.origin, target.destination);
+      target.kind === 'request'
+        ? predictions.claimByRequest(target.requestId, target.index)
+        : predictions.claimByFlight(target.departure, target.origin, target.destination);
     if (!found.found) {
       metrics.feedback.labels('unmatched').inc();
       const what =
         target.kind === 'request'
           ? `requestId ${JSON.stringify(target.requestId)}${target.index > 0 ? ` row ${target.index}` : ''}`
           : `flight ${target.origin}→${target.destination} at ${target.departure}`;
-      return fail(c, 404, [{ field: target.kind === 'request' ? 'requestId' : 'flight', problem: `does not match a recent prediction: ${what} is not among the last ${predictions.capacity} predicted rows` }]);
+      return fail(c, 404, [
+        {
+          field: target.kind === 'request' ? 'requestId' : 'flight',
+          problem: `does not match a recent prediction: ${what} is not among the last ${predictions.capacity} predicted rows`,
+        },
+      ]);
     }
     const p = found.prediction;
     if (found.duplicate) {
       metrics.feedback.labels('duplicate').inc();
-      return fail(c, 409, [{ field: target.kind === 'request' ? 'requestId' : 'flight', problem: `already has an outcome: ${p.requestId === null ? 'the latest prediction for this flight' : `request ${p.requestId} row ${p.index}`} was reported before` }]);
+      return fail(c, 409, [
+        {
+          field: target.kind === 'request' ? 'requestId' : 'flight',
+          problem: `already has an outcome: ${p.requestId === null ? 'the latest prediction for this flight' : `request ${p.requestId} row ${p.index}`} was reported before`,
+        },
+      ]);
     }
     metrics.feedback.labels('matched').inc();
     quality.add(p.probability, request.delayMinutes, p.flagged);
@@ -383,7 +439,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   app.get(ROUTES.model, (c) => replyJson(c, models.describe()));
 
-  app.get(ROUTES.healthz, (c) => replyJson(c, { status: 'ok', uptimeSeconds: Math.round((Date.now() - state.startedAt) / 1000) }));
+  app.get(ROUTES.healthz, (c) =>
+    replyJson(c, { status: 'ok', uptimeSeconds: Math.round((Date.now() - state.startedAt) / 1000) }),
+  );
 
   app.get(ROUTES.readyz, (c) => {
     const loaded = models.current !== null;
@@ -423,7 +481,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
     if (!token || !timingSafeEqual(createHash('sha256').update(token).digest(), adminDigest)) {
       logger.warn('admin_auth_failed', { requestId: c.get('requestId'), route: ROUTES.reload });
-      return fail(c, 401, [{ field: 'authorization', problem: 'must be "Bearer <ADMIN_TOKEN>"' }], { 'www-authenticate': 'Bearer realm="taxiway-admin"' });
+      return fail(c, 401, [{ field: 'authorization', problem: 'must be "Bearer <ADMIN_TOKEN>"' }], {
+        'www-authenticate': 'Bearer realm="taxiway-admin"',
+      });
     }
     const outcome = await models.sync('admin', true);
     const status = outcome.result !== 'failed' ? 200 : outcome.reason === 'source_error' ? 502 : 422;

@@ -2,7 +2,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RawFlight } from '../lib/features/spec.ts';
 import { type BatchModel, type BatchStats, MicroBatcher } from './batcher.ts';
 
-const flight = (distance: number): RawFlight => ({ departure: '2001-05-04T17:35', distance, origin: 'ORD', destination: 'LGA' });
+const flight = (distance: number): RawFlight => ({
+  departure: '2001-05-04T17:35',
+  distance,
+  origin: 'ORD',
+  destination: 'LGA',
+});
 
 function model(version = 'v1') {
   const calls: number[] = [];
@@ -31,7 +36,11 @@ describe('MicroBatcher', () => {
     const m = model();
     const stats: BatchStats[] = [];
     const b = new MicroBatcher({ maxBatchRows: 100, maxWaitMs: 0, onBatch: (s) => stats.push(s) });
-    const results = await Promise.all([b.submit(m, [flight(1)]).result, b.submit(m, [flight(2), flight(3)]).result, b.submit(m, [flight(4)]).result]);
+    const results = await Promise.all([
+      b.submit(m, [flight(1)]).result,
+      b.submit(m, [flight(2), flight(3)]).result,
+      b.submit(m, [flight(4)]).result,
+    ]);
     expect(results.map((r) => Array.from(r))).toEqual([[1], [2, 3], [4]]);
     expect(m.calls).toEqual([4]);
     expect(stats).toEqual([expect.objectContaining({ version: 'v1', rows: 4, requests: 3 })]);

@@ -75,13 +75,15 @@ export class MicroBatcher {
   #immediate = false;
 
   constructor(options: BatcherOptions) {
-    if (!Number.isInteger(options.maxBatchRows) || options.maxBatchRows < 1) throw new Error(`maxBatchRows must be a positive integer, got ${options.maxBatchRows}`);
+    if (!Number.isInteger(options.maxBatchRows) || options.maxBatchRows < 1)
+      throw new Error(`maxBatchRows must be a positive integer, got ${options.maxBatchRows}`);
     if (!(options.maxWaitMs >= 0)) throw new Error(`maxWaitMs must be ≥ 0, got ${options.maxWaitMs}`);
     this.#options = options;
     this.#now = options.now ?? (() => performance.now());
     this.#concurrency = options.concurrency ?? 1;
     this.#overlapMinRows = options.overlapMinRows ?? 64;
-    if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1) throw new Error(`concurrency must be a positive integer, got ${options.concurrency}`);
+    if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1)
+      throw new Error(`concurrency must be a positive integer, got ${options.concurrency}`);
   }
 
   get queuedRows(): number {
@@ -194,7 +196,13 @@ export class MicroBatcher {
         job.resolve(batch.length === 1 ? scores : scores.subarray(offset, offset + n));
         offset += n;
       }
-      this.#options.onBatch?.({ version: model.version, rows: flights.length, requests: batch.length, featuresSeconds: featuresMs / 1000, inferenceSeconds: inferenceMs / 1000 });
+      this.#options.onBatch?.({
+        version: model.version,
+        rows: flights.length,
+        requests: batch.length,
+        featuresSeconds: featuresMs / 1000,
+        inferenceSeconds: inferenceMs / 1000,
+      });
     } catch (error) {
       for (const job of batch) job.reject(error);
     }

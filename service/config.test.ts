@@ -53,7 +53,12 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       host: '0.0.0.0',
       port: 0,
-      source: { kind: 'remote', url: 'https://x-access-token:secret@github.com/acme/taxiway.git', branch: 'release', cacheDir: '/var/cache/taxiway' },
+      source: {
+        kind: 'remote',
+        url: 'https://x-access-token:secret@github.com/acme/taxiway.git',
+        branch: 'release',
+        cacheDir: '/var/cache/taxiway',
+      },
       pollIntervalMs: 0,
       adminToken: 'abcdefghijklmnopqrstuvwxyz',
       maxBatchSize: 1000,
@@ -71,7 +76,9 @@ describe('loadConfig', () => {
       logRequests: false,
       benchRoutes: true,
     });
-    expect(loadConfig({ MODEL_SOURCE: 'git', MODEL_REF: 'origin/main', MODEL_REPO_ROOT: 'repo' }, '/srv').source).toEqual({ kind: 'git', root: '/srv/repo', ref: 'origin/main' });
+    expect(
+      loadConfig({ MODEL_SOURCE: 'git', MODEL_REF: 'origin/main', MODEL_REPO_ROOT: 'repo' }, '/srv').source,
+    ).toEqual({ kind: 'git', root: '/srv/repo', ref: 'origin/main' });
     expect(loadConfig({ MODEL_SOURCE: 'directory' }, '/srv').source).toEqual({ kind: 'directory', root: '/srv' });
   });
 
@@ -84,7 +91,10 @@ describe('loadConfig', () => {
     [{ LOG_REQUESTS: 'maybe' }, 'LOG_REQUESTS must be true or false (1/0), got "maybe"'],
     [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN must be at least 16 characters'],
     [{ MODEL_SOURCE: 'ftp' }, 'MODEL_SOURCE must be auto, git, directory or remote, got "ftp"'],
-    [{ MODEL_REPO_URL: 'file:///x', MODEL_SOURCE: 'git' }, 'MODEL_SOURCE=git conflicts with MODEL_REPO_URL (a remote source)'],
+    [
+      { MODEL_REPO_URL: 'file:///x', MODEL_SOURCE: 'git' },
+      'MODEL_SOURCE=git conflicts with MODEL_REPO_URL (a remote source)',
+    ],
     [{ MODEL_REPO_URL: 'file:///x', MODEL_REPO_BRANCH: 'a..b' }, 'MODEL_REPO_BRANCH is not a branch name: "a..b"'],
     [{ MANIFEST_PATH: '../outside.json' }, 'MANIFEST_PATH must be repository-relative, got "../outside.json"'],
     [{ INFERENCE_THREAD: 'gpu' }, 'INFERENCE_THREAD must be split, worker or main, got "gpu"'],

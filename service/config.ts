@@ -104,21 +104,31 @@ export function loadConfig(env: Env, cwd: string): ServiceConfig {
   const mode = env.MODEL_SOURCE || 'auto';
   let source: ServiceConfig['source'];
   if (env.MODEL_REPO_URL) {
-    if (env.MODEL_SOURCE && env.MODEL_SOURCE !== 'remote') throw new ConfigError(`MODEL_SOURCE=${env.MODEL_SOURCE} conflicts with MODEL_REPO_URL (a remote source)`);
+    if (env.MODEL_SOURCE && env.MODEL_SOURCE !== 'remote')
+      throw new ConfigError(`MODEL_SOURCE=${env.MODEL_SOURCE} conflicts with MODEL_REPO_URL (a remote source)`);
     const branch = env.MODEL_REPO_BRANCH || 'main';
-    if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.includes('..')) throw new ConfigError(`MODEL_REPO_BRANCH is not a branch name: ${JSON.stringify(branch)}`);
-    source = { kind: 'remote', url: env.MODEL_REPO_URL, branch, cacheDir: path.resolve(cwd, env.MODEL_CACHE_DIR || '.cache/model-repo') };
+    if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.includes('..'))
+      throw new ConfigError(`MODEL_REPO_BRANCH is not a branch name: ${JSON.stringify(branch)}`);
+    source = {
+      kind: 'remote',
+      url: env.MODEL_REPO_URL,
+      branch,
+      cacheDir: path.resolve(cwd, env.MODEL_CACHE_DIR || '.cache/model-repo'),
+    };
   } else if (mode === 'git') source = { kind: 'git', root, ref: env.MODEL_REF || 'HEAD' };
   else if (mode === 'directory') source = { kind: 'directory', root };
   else if (mode === 'auto') source = env.MODEL_REF ? { kind: 'git', root, ref: env.MODEL_REF } : { kind: 'auto', root };
   else throw new ConfigError(`MODEL_SOURCE must be auto, git, directory or remote, got ${JSON.stringify(mode)}`);
 
   const manifestPath = env.MANIFEST_PATH || DEFAULT_MANIFEST_PATH;
-  if (manifestPath.startsWith('/') || manifestPath.split('/').includes('..')) throw new ConfigError(`MANIFEST_PATH must be repository-relative, got ${JSON.stringify(manifestPath)}`);
+  if (manifestPath.startsWith('/') || manifestPath.split('/').includes('..'))
+    throw new ConfigError(`MANIFEST_PATH must be repository-relative, got ${JSON.stringify(manifestPath)}`);
   const logLevel = env.LOG_LEVEL || 'info';
-  if (!isLogLevel(logLevel)) throw new ConfigError(`LOG_LEVEL must be debug, info, warn, error or silent, got ${JSON.stringify(logLevel)}`);
+  if (!isLogLevel(logLevel))
+    throw new ConfigError(`LOG_LEVEL must be debug, info, warn, error or silent, got ${JSON.stringify(logLevel)}`);
   const adminToken = env.ADMIN_TOKEN || null;
-  if (adminToken !== null && adminToken.length < 16) throw new ConfigError('ADMIN_TOKEN must be at least 16 characters');
+  if (adminToken !== null && adminToken.length < 16)
+    throw new ConfigError('ADMIN_TOKEN must be at least 16 characters');
   const maxBatchSize = integer(env, 'MAX_BATCH_SIZE', DEFAULTS.maxBatchSize, 1, 10_000);
   const thread = inferenceThread(env.INFERENCE_THREAD);
   const maxBatchRows = integer(env, 'BATCH_MAX_ROWS', Math.max(DEFAULTS.maxBatchRows, maxBatchSize), 1, 100_000);

@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OnlineQuality, PredictionLog, rocAuc } from './feedback.ts';
 
-const flight = (minute: number, origin = 'ORD') => ({ departure: `2001-05-04T17:${String(minute).padStart(2, '0')}`, distance: 500, origin, destination: 'LGA' });
+const flight = (minute: number, origin = 'ORD') => ({
+  departure: `2001-05-04T17:${String(minute).padStart(2, '0')}`,
+  distance: 500,
+  origin,
+  destination: 'LGA',
+});
 
 function bruteAuc(scores: number[], labels: number[]): number | null {
   let pairs = 0;
@@ -21,15 +26,18 @@ function bruteAuc(scores: number[], labels: number[]): number | null {
 describe('rocAuc', () => {
   it('equals the pairwise definition, ties counting one half', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 1 })), { maxLength: 60 }), (rows) => {
-        const scores = rows.map(([s]) => s / 10);
-        const labels = rows.map(([, l]) => l);
-        const order = scores.map((_, i) => i).sort((a, b) => scores[b] - scores[a]);
-        const expected = bruteAuc(scores, labels);
-        const actual = rocAuc(scores, labels, order);
-        if (expected === null) expect(actual).toBeNull();
-        else expect(actual).toBeCloseTo(expected, 12);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 1 })), { maxLength: 60 }),
+        (rows) => {
+          const scores = rows.map(([s]) => s / 10);
+          const labels = rows.map(([, l]) => l);
+          const order = scores.map((_, i) => i).sort((a, b) => scores[b] - scores[a]);
+          const expected = bruteAuc(scores, labels);
+          const actual = rocAuc(scores, labels, order);
+          if (expected === null) expect(actual).toBeNull();
+          else expect(actual).toBeCloseTo(expected, 12);
+        },
+      ),
     );
   });
 });
@@ -40,14 +48,30 @@ describe('OnlineQuality', () => {
     // 20 outcomes; only the last 10 count: scores 0.10..0.19, delayed when score ≥ 0.18.
     for (let i = 0; i < 20; i++) q.add(i / 100, i >= 18 ? 30 : 0, i >= 17);
     const s = q.snapshot();
-    expect(s).toMatchObject({ total: 20, rows: 10, positives: 2, delayedRate: 0.2, flagRate: 0.3, auc: 1, recallAtBudget: 1, precisionAtBudget: 1, recallAtThreshold: 1 });
+    expect(s).toMatchObject({
+      total: 20,
+      rows: 10,
+      positives: 2,
+      delayedRate: 0.2,
+      flagRate: 0.3,
+      auc: 1,
+      recallAtBudget: 1,
+      precisionAtBudget: 1,
+      recallAtThreshold: 1,
+    });
   });
 
   it('leaves figures undefined (null) until both classes are present', () => {
     const q = new OnlineQuality(5);
     expect(q.snapshot()).toMatchObject({ rows: 0, auc: null, recallAtBudget: null, delayedRate: null });
     q.add(0.5, 0, false);
-    expect(q.snapshot()).toMatchObject({ rows: 1, auc: null, recallAtBudget: null, precisionAtBudget: 0, delayedRate: 0 });
+    expect(q.snapshot()).toMatchObject({
+      rows: 1,
+      auc: null,
+      recallAtBudget: null,
+      precisionAtBudget: 0,
+      delayedRate: 0,
+    });
   });
 });
 
@@ -56,9 +80,16 @@ describe('PredictionLog', () => {
     const log = new PredictionLog(100);
     log.record('r1', 'v1', 0.5, [flight(1), flight(2)], Float32Array.of(0.4, 0.6));
     log.record('r2', 'v2', 0.5, [flight(2)], Float32Array.of(0.7));
-    expect(log.claimByRequest('r1', 1)).toMatchObject({ found: true, duplicate: false, prediction: { requestId: 'r1', index: 1, version: 'v1', flagged: true } });
+    expect(log.claimByRequest('r1', 1)).toMatchObject({
+      found: true,
+      duplicate: false,
+      prediction: { requestId: 'r1', index: 1, version: 'v1', flagged: true },
+    });
     expect(log.claimByRequest('r1', 2)).toEqual({ found: false });
-    expect(log.claimByFlight('2001-05-04T17:02:00', 'ORD', 'LGA')).toMatchObject({ found: true, prediction: { requestId: null, index: 0, version: 'v2' } });
+    expect(log.claimByFlight('2001-05-04T17:02:00', 'ORD', 'LGA')).toMatchObject({
+      found: true,
+      prediction: { requestId: null, index: 0, version: 'v2' },
+    });
     expect(log.claimByRequest('r2', 0)).toMatchObject({ duplicate: true });
   });
 
@@ -67,8 +98,14 @@ describe('PredictionLog', () => {
     log.record('a', 'v', 0.5, [flight(1), flight(2), flight(3)], Float32Array.of(0.1, 0.2, 0.3));
     log.record('b', 'v2', 0.25, [flight(4), flight(5), flight(6)], Float32Array.of(0.4, 0.5, 0.6));
     expect(log.claimByRequest('a', 0)).toEqual({ found: false });
-    expect(log.claimByRequest('b', 2)).toMatchObject({ found: true, prediction: { index: 2, version: 'v2', flagged: true, probability: Math.fround(0.6) } });
-    expect(log.claimByFlight(flight(5).departure, 'ORD', 'LGA')).toMatchObject({ found: true, prediction: { index: 1, probability: Math.fround(0.5) } });
+    expect(log.claimByRequest('b', 2)).toMatchObject({
+      found: true,
+      prediction: { index: 2, version: 'v2', flagged: true, probability: Math.fround(0.6) },
+    });
+    expect(log.claimByFlight(flight(5).departure, 'ORD', 'LGA')).toMatchObject({
+      found: true,
+      prediction: { index: 1, probability: Math.fround(0.5) },
+    });
     expect(log.claimByFlight(flight(3).departure, 'ORD', 'LGA')).toEqual({ found: false });
   });
 
@@ -84,7 +121,10 @@ describe('PredictionLog', () => {
     expect(log.claimByRequest('a', 1)).toEqual({ found: false });
     expect(log.claimByFlight(flight(1).departure, 'ORD', 'LGA')).toEqual({ found: false });
     expect(log.claimByFlight(flight(2).departure, 'ORD', 'LGA')).toEqual({ found: false });
-    expect(log.claimByFlight(flight(3).departure, 'ORD', 'LGA')).toMatchObject({ found: true, prediction: { index: 0, probability: Math.fround(0.3) } });
+    expect(log.claimByFlight(flight(3).departure, 'ORD', 'LGA')).toMatchObject({
+      found: true,
+      prediction: { index: 0, probability: Math.fround(0.3) },
+    });
     expect(log.claimByFlight(flight(4).departure, 'ORD', 'LGA').found).toBe(true);
     for (let i = 0; i < 5000; i++) log.record(`x${i}`, 'v', 0.5, [flight(i % 60, 'ATL')], Float32Array.of(0.5));
     expect(log.rows).toBe(3);
@@ -98,7 +138,10 @@ describe('PredictionLog against a plain reference model', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 12 }),
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 5 })), { maxLength: 60 }),
+        fc.array(
+          fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 5 })),
+          { maxLength: 60 },
+        ),
         (capacity, ops) => {
           const log = new PredictionLog(capacity);
           // Reference: every row ever written, in order, with its request and index.
@@ -107,7 +150,13 @@ describe('PredictionLog against a plain reference model', () => {
           ops.forEach(([idNumber, n, probe], op) => {
             const id = `id-${idNumber}`;
             const probabilities = Float32Array.from({ length: n }, (_, i) => (op * 10 + i) / 1000);
-            log.record(id, 'v', 0.5, Array.from({ length: n }, (_, i) => flight(i)), probabilities);
+            log.record(
+              id,
+              'v',
+              0.5,
+              Array.from({ length: n }, (_, i) => flight(i)),
+              probabilities,
+            );
             if (n <= capacity) {
               latest.set(id, rows.length);
               for (let i = 0; i < n; i++) rows.push({ id, index: i, p: probabilities[i] });

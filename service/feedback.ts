@@ -74,7 +74,8 @@ export class PredictionLog {
   #indexed = 0;
 
   constructor(capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`prediction log capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new Error(`prediction log capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
     this.#minutes = new Float64Array(capacity);
     this.#origin = new Uint16Array(capacity);
@@ -138,7 +139,14 @@ export class PredictionLog {
    * Logs one request's rows (a request larger than the whole log is not kept). `minutes`: the
    * departures as validation computed them (localMinutes), so they are not parsed twice.
    */
-  record(requestId: string, version: string, threshold: number, flights: readonly RawFlight[], probabilities: Float32Array, minutes?: Float64Array): void {
+  record(
+    requestId: string,
+    version: string,
+    threshold: number,
+    flights: readonly RawFlight[],
+    probabilities: Float32Array,
+    minutes?: Float64Array,
+  ): void {
     const n = flights.length;
     if (n === 0 || n > this.capacity) return;
     const model = this.#versionIndex(version, threshold);
@@ -216,7 +224,11 @@ export class PredictionLog {
     this.#answered[at] = 1;
     const { version, threshold } = this.#versions[this.#model[at]];
     const probability = this.#probability[at];
-    return { found: true, duplicate, prediction: { requestId, index, version, probability, flagged: probability >= threshold } };
+    return {
+      found: true,
+      duplicate,
+      prediction: { requestId, index, version, probability, flagged: probability >= threshold },
+    };
   }
 }
 
@@ -248,7 +260,8 @@ export class OnlineQuality {
   #cache: QualitySnapshot | null = null;
 
   constructor(window: number, budget = 0.2) {
-    if (!Number.isInteger(window) || window < 1) throw new Error(`online quality window must be a positive integer, got ${window}`);
+    if (!Number.isInteger(window) || window < 1)
+      throw new Error(`online quality window must be a positive integer, got ${window}`);
     if (!(budget > 0 && budget <= 1)) throw new Error(`alert budget must be in (0, 1], got ${budget}`);
     this.window = window;
     this.budget = budget;

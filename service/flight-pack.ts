@@ -33,7 +33,12 @@ export function unpackFlights(departures: string, airports: string, distances: F
   const n = distances.length;
   const flights: RawFlight[] = new Array(n);
   for (let i = 0; i < n; i++) {
-    flights[i] = { departure: dates[i], distance: distances[i], origin: airports.slice(i * 3, i * 3 + 3), destination: airports.slice((n + i) * 3, (n + i) * 3 + 3) };
+    flights[i] = {
+      departure: dates[i],
+      distance: distances[i],
+      origin: airports.slice(i * 3, i * 3 + 3),
+      destination: airports.slice((n + i) * 3, (n + i) * 3 + 3),
+    };
   }
   return flights;
 }

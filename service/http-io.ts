@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { RequestError } from './validation.ts';
+import { errorMessage } from '../lib/util/errors.ts';
 
 export interface NodeBindings {
   incoming?: IncomingMessage;
@@ -81,7 +82,11 @@ function readIncoming(incoming: IncomingMessage, limit: number): Promise<string>
     const onClose = () => {
       if (incoming.readableEnded) return;
       cleanup();
-      reject(new RequestError(400, [{ field: 'body', problem: 'was cut off: the client closed the connection before sending all of it' }]));
+      reject(
+        new RequestError(400, [
+          { field: 'body', problem: 'was cut off: the client closed the connection before sending all of it' },
+        ]),
+      );
     };
     incoming.on('data', onData);
     incoming.on('end', onEnd);
@@ -96,6 +101,6 @@ export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new RequestError(400, [{ field: 'body', problem: `is not valid JSON: ${(error as Error).message}` }]);
+    throw new RequestError(400, [{ field: 'body', problem: `is not valid JSON: ${errorMessage(error)}` }]);
   }
 }

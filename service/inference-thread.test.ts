@@ -26,7 +26,9 @@ afterAll(async () => {
 describe('packFlights / unpackFlights', () => {
   it('round-trip any valid flights exactly', () => {
     const flight = fc.record({
-      departure: fc.date({ min: new Date('1971-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 19)),
+      departure: fc
+        .date({ min: new Date('1971-01-01'), max: new Date('2099-12-31'), noInvalidDate: true })
+        .map((d) => d.toISOString().slice(0, 19)),
       distance: fc.double({ min: 1, max: 10_000, noNaN: true }),
       origin: fc.stringMatching(/^[A-Z]{3}$/),
       destination: fc.stringMatching(/^[A-Z]{3}$/),
@@ -60,13 +62,21 @@ describe('the inference worker', () => {
   });
 
   it('backs the model manager: a split scorer verifies both sessions, serves, swaps and releases', async () => {
-    const load = async (bytes: Uint8Array) => splitScorer(inThreadScorer(await loadOnnxScorer(bytes)), await thread.loadScorer(bytes), 8);
-    const m = new ModelManager({ source: localGitSource(repo.dir), loadScorer: load, logger: silentLogger, warmupRows: 64 });
+    const load = async (bytes: Uint8Array) =>
+      splitScorer(inThreadScorer(await loadOnnxScorer(bytes)), await thread.loadScorer(bytes), 8);
+    const m = new ModelManager({
+      source: localGitSource(repo.dir),
+      loadScorer: load,
+      logger: silentLogger,
+      warmupRows: 64,
+    });
     expect(await m.sync('startup')).toMatchObject({ result: 'loaded', version: repo.models.a.version });
     const held = m.acquire()!;
     const flights = repo.models.a.card.golden.map((g) => g.input);
     // 18 golden rows ≥ 8: the worker's session answers.
-    expect(Array.from((await held.scoreFlights(flights)).scores)).toEqual(repo.models.a.card.golden.map((g) => Math.fround(g.probability)));
+    expect(Array.from((await held.scoreFlights(flights)).scores)).toEqual(
+      repo.models.a.card.golden.map((g) => Math.fround(g.probability)),
+    );
     held.letGo();
     await m.close();
   });

@@ -45,7 +45,9 @@ function take(pending: Map<number, Pending>, key: number): Pending | undefined {
 }
 
 export function startInferenceThread(options: InferenceThreadOptions): InferenceThread {
-  const worker = new Worker(new URL('./inference-worker.ts', import.meta.url), { workerData: { intraOpThreads: options.intraOpThreads } });
+  const worker = new Worker(new URL('./inference-worker.ts', import.meta.url), {
+    workerData: { intraOpThreads: options.intraOpThreads },
+  });
   const loads = new Map<number, Pending>();
   const releases = new Map<number, Pending>();
   const calls = new Map<number, Pending>();
@@ -61,7 +63,11 @@ export function startInferenceThread(options: InferenceThreadOptions): Inference
       case 'failed':
         return take(loads, reply.id)?.reject(new Error(reply.message));
       case 'scores':
-        return take(calls, reply.req)?.resolve({ scores: reply.scores, featuresMs: reply.featuresMs, inferenceMs: reply.inferenceMs } satisfies FlightScores);
+        return take(calls, reply.req)?.resolve({
+          scores: reply.scores,
+          featuresMs: reply.featuresMs,
+          inferenceMs: reply.inferenceMs,
+        } satisfies FlightScores);
       case 'error':
         return take(calls, reply.req)?.reject(new Error(reply.message));
       case 'released':
@@ -99,7 +105,9 @@ export function startInferenceThread(options: InferenceThreadOptions): Inference
       scoreFlights(flights) {
         const req = ++nextReq;
         const packed = packFlights(flights);
-        return request<FlightScores>(calls, req, { op: 'score', id, req, ...packed }, [packed.distances.buffer as ArrayBuffer]);
+        return request<FlightScores>(calls, req, { op: 'score', id, req, ...packed }, [
+          packed.distances.buffer as ArrayBuffer,
+        ]);
       },
       async release() {
         if (released) return;

@@ -8,6 +8,7 @@ import { loadOnnxScorer } from '../lib/onnx/runtime.ts';
 import { inThreadScorer, type Scorer } from './scorer.ts';
 import type { WorkerReply, WorkerRequest } from './inference-thread.ts';
 import { unpackFlights } from './flight-pack.ts';
+import { errorMessage } from '../lib/util/errors.ts';
 
 const port = parentPort;
 if (!port) throw new Error('inference-worker.ts must run as a worker thread');
@@ -26,22 +27,30 @@ async function handle(message: WorkerRequest): Promise<void> {
   switch (message.op) {
     case 'load':
       try {
-        sessions.set(message.id, inThreadScorer(await loadOnnxScorer(new Uint8Array(message.bytes), { intraOpThreads })));
+        sessions.set(
+          message.id,
+          inThreadScorer(await loadOnnxScorer(new Uint8Array(message.bytes), { intraOpThreads })),
+        );
         reply({ op: 'loaded', id: message.id });
       } catch (error) {
-        reply({ op: 'failed', id: message.id, message: (error as Error).message });
+        reply({ op: 'failed', id: message.id, message: errorMessage(error) });
       }
       return;
     case 'score': {
       const scorer = sessions.get(message.id);
       try {
         if (!scorer) throw new Error(`no session ${message.id} in the inference worker (released?)`);
-        const result = await scorer.scoreFlights(unpackFlights(message.departures, message.airports, message.distances));
+        const result = await scorer.scoreFlights(
+          unpackFlights(message.departures, message.airports, message.distances),
+        );
         // ORT's output may view native memory; send a copy we can transfer.
         const scores = new Float32Array(result.scores);
-        reply({ op: 'scores', req: message.req, scores, featuresMs: result.featuresMs, inferenceMs: result.inferenceMs }, [scores.buffer]);
+        reply(
+          { op: 'scores', req: message.req, scores, featuresMs: result.featuresMs, inferenceMs: result.inferenceMs },
+          [scores.buffer],
+        );
       } catch (error) {
-        reply({ op: 'error', req: message.req, message: (error as Error).message });
+        reply({ op: 'error', req: message.req, message: errorMessage(error) });
       }
       return;
     }

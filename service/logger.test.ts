@@ -7,17 +7,30 @@ describe('jsonLogger', () => {
   it('writes one JSON line per event, batched into one write per turn, at or above the level', () => {
     const writes: string[] = [];
     let flush: (() => void) | null = null;
-    const log = jsonLogger((chunk) => writes.push(chunk), { level: 'info', now: () => Date.UTC(2001, 4, 1), schedule: (fn) => (flush = fn) });
+    const log = jsonLogger((chunk) => writes.push(chunk), {
+      level: 'info',
+      now: () => Date.UTC(2001, 4, 1),
+      schedule: (fn) => (flush = fn),
+    });
     log.debug('hidden');
     log.info('request', { requestId: 'r1', status: 200, ms: 0.42 });
     log.error('model_load_failed', { error: new Error('hash mismatch'), big: 10n });
     expect(writes).toEqual([]);
     flush!();
     expect(writes).toHaveLength(1);
-    const lines = writes[0].trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = writes[0]
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual([
       { time: '2001-05-01T00:00:00.000Z', level: 'info', event: 'request', requestId: 'r1', status: 200, ms: 0.42 },
-      { time: '2001-05-01T00:00:00.000Z', level: 'error', event: 'model_load_failed', error: { name: 'Error', message: 'hash mismatch' }, big: '10' },
+      {
+        time: '2001-05-01T00:00:00.000Z',
+        level: 'error',
+        event: 'model_load_failed',
+        error: { name: 'Error', message: 'hash mismatch' },
+        big: '10',
+      },
     ]);
   });
 
@@ -36,11 +49,20 @@ describe('jsonLogger', () => {
   });
 
   it('assembles lines that parse to the same record JSON.stringify gives', () => {
-    const primitive = fc.oneof(fc.string(), fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined));
+    const primitive = fc.oneof(
+      fc.string(),
+      fc.double(),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant(undefined),
+    );
     fc.assert(
       fc.property(fc.string(), fc.dictionary(fc.string(), primitive), (event, fields) => {
         const line = jsonLine('2001-05-01T00:00:00.000Z', 'info', event, fields);
-        expect(JSON.parse(line)).toEqual(JSON.parse(JSON.stringify({ time: '2001-05-01T00:00:00.000Z', level: 'info', event, ...fields })));
+        expect(JSON.parse(line)).toEqual(
+          JSON.parse(JSON.stringify({ time: '2001-05-01T00:00:00.000Z', level: 'info', event, ...fields })),
+        );
       }),
       { numRuns: 2000 },
     );
@@ -56,7 +78,9 @@ describe('jsonLogger', () => {
 
 describe('redactUrl', () => {
   it('hides credentials in a repository URL', () => {
-    expect(redactUrl('https://x-access-token:ghs_secret@github.com/acme/taxiway.git')).toBe('https://***@github.com/acme/taxiway.git');
+    expect(redactUrl('https://x-access-token:ghs_secret@github.com/acme/taxiway.git')).toBe(
+      'https://***@github.com/acme/taxiway.git',
+    );
     expect(redactUrl('file:///srv/repo')).toBe('file:///srv/repo');
   });
 });

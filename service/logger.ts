@@ -30,9 +30,14 @@ export function isLogLevel(value: string): value is LogLevel | 'silent' {
 }
 
 /** A logger whose calls at or above `minLevel` reach `emit`; the ones below cost nothing. */
-function leveledLogger(emit: (level: LogLevel, event: string, fields?: LogFields) => void, minLevel: LogLevel | 'silent', flush: () => void): Logger {
+function leveledLogger(
+  emit: (level: LogLevel, event: string, fields?: LogFields) => void,
+  minLevel: LogLevel | 'silent',
+  flush: () => void,
+): Logger {
   const threshold = minLevel === 'silent' ? Infinity : LEVELS[minLevel];
-  const at = (level: LogLevel) => (LEVELS[level] < threshold ? () => {} : (event: string, fields?: LogFields) => emit(level, event, fields));
+  const at = (level: LogLevel) =>
+    LEVELS[level] < threshold ? () => {} : (event: string, fields?: LogFields) => emit(level, event, fields);
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), flush };
 }
 
@@ -122,11 +127,19 @@ export function jsonLine(time: string, level: LogLevel, event: string, fields?: 
 /** A logger that keeps records in memory, for tests. */
 export function memoryLogger(level: LogLevel = 'debug'): Logger & { records: LogRecord[] } {
   const records: LogRecord[] = [];
-  const logger = leveledLogger((lvl, event, fields) => records.push({ time: new Date().toISOString(), level: lvl, event, ...fields }), level, () => {});
+  const logger = leveledLogger(
+    (lvl, event, fields) => records.push({ time: new Date().toISOString(), level: lvl, event, ...fields }),
+    level,
+    () => {},
+  );
   return Object.assign(logger, { records });
 }
 
-export const silentLogger: Logger = leveledLogger(() => {}, 'silent', () => {});
+export const silentLogger: Logger = leveledLogger(
+  () => {},
+  'silent',
+  () => {},
+);
 
 function safeStringify(record: LogRecord): string {
   try {

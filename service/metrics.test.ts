@@ -13,9 +13,12 @@ function promtoolAvailable(): boolean {
 async function scrapeAfterTraffic(): Promise<Response> {
   const metrics = createServiceMetrics();
   const app = createApp({ config: testConfig(), models: fakeProvider(), metrics, logger: silentLogger });
-  const post = (path: string, body: unknown) => app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (path: string, body: unknown) =>
+    app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   for (let i = 0; i < 30; i++) {
-    const { requestId } = await json(await post('/v1/predict', { ...FLIGHT, distance: 100 + i * 90, origin: i % 7 === 0 ? 'ZZZ' : 'ORD' }));
+    const { requestId } = await json(
+      await post('/v1/predict', { ...FLIGHT, distance: 100 + i * 90, origin: i % 7 === 0 ? 'ZZZ' : 'ORD' }),
+    );
     await post('/v1/feedback', { requestId, delayMinutes: i % 3 === 0 ? 40 : 0 });
   }
   await post('/v1/predict', { flights: [FLIGHT, FLIGHT] });

@@ -11,7 +11,14 @@ import { type LoadScorer, ModelManager } from './model-manager.ts';
 import { inThreadScorer } from './scorer.ts';
 import { directorySource, localGitSource, type ModelSource, remoteGitSource } from './model-source.ts';
 import { createServiceMetrics } from './service-metrics.ts';
-import { corruptArtifact, createFixtureRepo, entryOf, type FixtureRepo, manifestFor, wrongSchemaArtifact } from './testing/fixtures.ts';
+import {
+  corruptArtifact,
+  createFixtureRepo,
+  entryOf,
+  type FixtureRepo,
+  manifestFor,
+  wrongSchemaArtifact,
+} from './testing/fixtures.ts';
 import { json, testConfig } from './testing/fakes.ts';
 
 let repo: FixtureRepo;
@@ -44,7 +51,10 @@ function countingLoader() {
   return { load, live };
 }
 
-function manager(source: ModelSource = localGitSource(repo.dir), loadScorer: LoadScorer = async (b) => inThreadScorer(await loadOnnxScorer(b))) {
+function manager(
+  source: ModelSource = localGitSource(repo.dir),
+  loadScorer: LoadScorer = async (b) => inThreadScorer(await loadOnnxScorer(b)),
+) {
   const metrics = createServiceMetrics();
   const logger = memoryLogger();
   const m = new ModelManager({ source, loadScorer, logger, metrics, warmupRows: 64 });
@@ -63,11 +73,18 @@ describe('ModelManager', () => {
     const outcome = await m.sync('startup');
     expect(outcome).toMatchObject({ result: 'loaded', version: repo.models.a.version });
     expect(m.current?.version).toBe(repo.models.a.version);
-    expect(m.status()).toMatchObject({ inSync: true, lastError: null, serving: { version: repo.models.a.version, sha256: repo.models.a.sha256 } });
+    expect(m.status()).toMatchObject({
+      inSync: true,
+      lastError: null,
+      serving: { version: repo.models.a.version, sha256: repo.models.a.sha256 },
+    });
     expect(metrics.modelLoads.labels('success', 'ok', 'champion').value).toBe(1);
     expect(metrics.modelInfo.labels(repo.models.a.version, repo.models.a.sha256).value).toBe(1);
     expect(metrics.manifestInSync.labels().value).toBe(1);
-    expect(logger.records.find((r) => r.event === 'model_loaded')).toMatchObject({ version: repo.models.a.version, trigger: 'startup' });
+    expect(logger.records.find((r) => r.event === 'model_loaded')).toMatchObject({
+      version: repo.models.a.version,
+      trigger: 'startup',
+    });
     // A second look at the same commit does nothing.
     expect(await m.sync('poll')).toMatchObject({ result: 'unchanged' });
     expect(metrics.modelLoads.labels('success', 'ok', 'champion').value).toBe(1);
@@ -80,7 +97,13 @@ describe('ModelManager', () => {
     const d = m.describe();
     const card = repo.models.b.card;
     expect(d.inSync).toBe(true);
-    expect(d.champion).toMatchObject({ version: card.version, sha256: card.artifact.sha256, trainedAt: card.createdAt, codeCommit: card.code.commit, threshold: card.threshold });
+    expect(d.champion).toMatchObject({
+      version: card.version,
+      sha256: card.artifact.sha256,
+      trainedAt: card.createdAt,
+      codeCommit: card.code.commit,
+      threshold: card.threshold,
+    });
     expect(d.champion?.metrics?.auc).toBe(card.metrics.evaluation.auc);
     expect(d.champion?.data?.asOf).toBe(card.data.asOf);
     expect(d.previous).toMatchObject({ version: repo.models.a.version });
@@ -92,7 +115,10 @@ describe('ModelManager', () => {
     await resetToA();
     const { m } = manager();
     await m.sync('startup');
-    await writeFile(path.join(repo.dir, 'manifests/production.json'), formatManifest(manifestFor(entryOf(repo.models.b))));
+    await writeFile(
+      path.join(repo.dir, 'manifests/production.json'),
+      formatManifest(manifestFor(entryOf(repo.models.b))),
+    );
     expect(await m.sync('poll', true)).toMatchObject({ result: 'unchanged', version: repo.models.a.version });
     await repo.git.checkout(['--', 'manifests/production.json']);
   });
@@ -103,8 +129,15 @@ describe('ModelManager', () => {
       'missing_file',
       /does not exist/,
       async () => {
-        const entry = { ...entryOf(repo.models.b), version: '2001-04-15-deadbeef', path: 'models/flight-delay/2001-04-15-deadbeef/model.onnx' };
-        await repo.commit({ 'manifests/production.json': formatManifest(manifestFor(entry, entryOf(repo.models.a))) }, 'point at a missing artifact');
+        const entry = {
+          ...entryOf(repo.models.b),
+          version: '2001-04-15-deadbeef',
+          path: 'models/flight-delay/2001-04-15-deadbeef/model.onnx',
+        };
+        await repo.commit(
+          { 'manifests/production.json': formatManifest(manifestFor(entry, entryOf(repo.models.a))) },
+          'point at a missing artifact',
+        );
       },
     ],
     [
@@ -112,14 +145,21 @@ describe('ModelManager', () => {
       /has sha256 [0-9a-f]{64}, the manifest says 0{64}/,
       async () => {
         const entry = { ...entryOf(repo.models.b), sha256: '0'.repeat(64) };
-        await repo.commit({ 'manifests/production.json': formatManifest(manifestFor(entry, entryOf(repo.models.a))) }, 'wrong sha256');
+        await repo.commit(
+          { 'manifests/production.json': formatManifest(manifestFor(entry, entryOf(repo.models.a))) },
+          'wrong sha256',
+        );
       },
     ],
     [
       'corrupt_onnx',
       /corrupt|cannot load/,
       async () => {
-        const entry = await repo.addVersion('2001-04-15-c0440b7d', corruptArtifact(repo.models.b.bytes), repo.models.b.card);
+        const entry = await repo.addVersion(
+          '2001-04-15-c0440b7d',
+          corruptArtifact(repo.models.b.bytes),
+          repo.models.b.card,
+        );
         await repo.promote(entry);
       },
     ],
@@ -127,7 +167,11 @@ describe('ModelManager', () => {
       'schema_mismatch',
       /feature contract.*numeric/,
       async () => {
-        const entry = await repo.addVersion('2001-04-15-5c4e3a00', wrongSchemaArtifact(repo.models.b.card, '2001-04-15-5c4e3a00'), repo.models.b.card);
+        const entry = await repo.addVersion(
+          '2001-04-15-5c4e3a00',
+          wrongSchemaArtifact(repo.models.b.card, '2001-04-15-5c4e3a00'),
+          repo.models.b.card,
+        );
         await repo.promote(entry);
       },
     ],
@@ -136,7 +180,9 @@ describe('ModelManager', () => {
       /golden outputs differ by more than 1e-6/,
       async () => {
         // b's bytes with a's golden examples: a different model cannot reproduce them.
-        const entry = await repo.addVersion('2001-04-15-9011de00', repo.models.b.bytes, repo.models.b.card, { golden: repo.models.a.card.golden });
+        const entry = await repo.addVersion('2001-04-15-9011de00', repo.models.b.bytes, repo.models.b.card, {
+          golden: repo.models.a.card.golden,
+        });
         await repo.promote(entry);
       },
     ],
@@ -161,10 +207,17 @@ describe('ModelManager', () => {
     expect(outcome).toMatchObject({ result: 'failed', reason });
     expect(outcome.message).toMatch(message);
     expect(m.current).toBe(serving);
-    expect(m.status()).toMatchObject({ inSync: false, lastError: { reason }, serving: { version: repo.models.a.version } });
+    expect(m.status()).toMatchObject({
+      inSync: false,
+      lastError: { reason },
+      serving: { version: repo.models.a.version },
+    });
     expect(metrics.modelLoads.labels('failure', reason, 'champion').value).toBe(1);
     expect(metrics.manifestInSync.labels().value).toBe(0);
-    expect(logger.records.find((r) => r.event === 'model_load_failed')).toMatchObject({ reason, servingVersion: repo.models.a.version });
+    expect(logger.records.find((r) => r.event === 'model_load_failed')).toMatchObject({
+      reason,
+      servingVersion: repo.models.a.version,
+    });
     // Still serving, and every candidate session that was opened got released.
     const golden = repo.models.a.card.golden;
     const held = m.acquire()!;
@@ -178,12 +231,20 @@ describe('ModelManager', () => {
   });
 
   it('reports a failed first load in status and stays not ready', async () => {
-    await repo.commit({ 'manifests/production.json': formatManifest(manifestFor({ ...entryOf(repo.models.a), sha256: 'f'.repeat(64) })) }, 'broken from the start');
+    await repo.commit(
+      {
+        'manifests/production.json': formatManifest(manifestFor({ ...entryOf(repo.models.a), sha256: 'f'.repeat(64) })),
+      },
+      'broken from the start',
+    );
     const { m } = manager();
     expect(await m.sync('startup')).toMatchObject({ result: 'failed', reason: 'hash_mismatch' });
     expect(m.current).toBeNull();
     expect(m.acquire()).toBeNull();
-    expect(m.status()).toMatchObject({ serving: null, lastError: { reason: 'hash_mismatch', version: repo.models.a.version } });
+    expect(m.status()).toMatchObject({
+      serving: null,
+      lastError: { reason: 'hash_mismatch', version: repo.models.a.version },
+    });
     await resetToA();
   });
 
@@ -229,10 +290,15 @@ describe('ModelManager', () => {
     const failures: string[] = [];
     const client = async () => {
       while (!stop) {
-        const res = await app.request('/v1/predict', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(flight) });
+        const res = await app.request('/v1/predict', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(flight),
+        });
         const body = await json(res);
         if (res.status !== 200) failures.push(`${res.status} ${JSON.stringify(body)}`);
-        else if (body.probability !== expected.get(body.model)) failures.push(`version ${body.model} answered ${body.probability}`);
+        else if (body.probability !== expected.get(body.model))
+          failures.push(`version ${body.model} answered ${body.probability}`);
         else seen.set(body.model, (seen.get(body.model) ?? 0) + 1);
       }
     };
@@ -257,11 +323,15 @@ describe('ModelManager', () => {
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
     // Holds the first sync after it has read its revision, so a commit lands mid-load.
-    const source: ModelSource = { ...git, description: git.description, revision: async () => {
-      const revision = await git.revision();
-      await gate;
-      return revision;
-    } };
+    const source: ModelSource = {
+      ...git,
+      description: git.description,
+      revision: async () => {
+        const revision = await git.revision();
+        await gate;
+        return revision;
+      },
+    };
     const { m } = manager(source);
     const first = m.sync('startup');
     await new Promise((r) => setTimeout(r, 50));
@@ -281,9 +351,16 @@ describe('ModelManager', () => {
     const { m, metrics } = manager();
     await m.sync('startup');
     const withChallenger = (mode: 'shadow' | 'canary', traffic: number) =>
-      formatManifest({ ...manifestFor(entryOf(repo.models.a)), challenger: { ...entryOf(repo.models.b), mode, traffic } });
+      formatManifest({
+        ...manifestFor(entryOf(repo.models.a)),
+        challenger: { ...entryOf(repo.models.b), mode, traffic },
+      });
     await repo.commit({ 'manifests/production.json': withChallenger('shadow', 0) }, 'shadow b');
-    expect(await m.sync('poll')).toMatchObject({ result: 'unchanged', version: repo.models.a.version, challenger: { result: 'loaded', version: repo.models.b.version } });
+    expect(await m.sync('poll')).toMatchObject({
+      result: 'unchanged',
+      version: repo.models.a.version,
+      challenger: { result: 'loaded', version: repo.models.b.version },
+    });
     expect(m.challenger()).toEqual({ mode: 'shadow', traffic: 0, version: repo.models.b.version });
     expect(metrics.modelLoads.labels('success', 'ok', 'challenger').value).toBe(1);
     expect(metrics.challengerInfo.labels(repo.models.b.version, repo.models.b.sha256, 'shadow').value).toBe(1);
@@ -294,7 +371,13 @@ describe('ModelManager', () => {
     expect(await m.sync('poll')).toMatchObject({ challenger: { result: 'unchanged' } });
     expect(m.challenger()).toEqual({ mode: 'canary', traffic: 0.25, version: repo.models.b.version });
     expect(metrics.challengerTraffic.labels().value).toBe(0.25);
-    expect(m.describe().challenger).toMatchObject({ version: repo.models.b.version, mode: 'canary', traffic: 0.25, loaded: true, error: null });
+    expect(m.describe().challenger).toMatchObject({
+      version: repo.models.b.version,
+      mode: 'canary',
+      traffic: 0.25,
+      loaded: true,
+      error: null,
+    });
 
     await resetToA();
     expect(await m.sync('poll')).toMatchObject({ challenger: { result: 'removed', version: repo.models.b.version } });
@@ -309,13 +392,33 @@ describe('ModelManager', () => {
     await resetToA();
     const { m, metrics } = manager();
     await m.sync('startup');
-    const entry = await repo.addVersion('2001-04-15-c0440b7e', corruptArtifact(repo.models.b.bytes), repo.models.b.card);
-    await repo.commit({ 'manifests/production.json': formatManifest({ ...manifestFor(entryOf(repo.models.a)), challenger: { ...entry, mode: 'canary', traffic: 0.5 } }) }, 'broken canary');
+    const entry = await repo.addVersion(
+      '2001-04-15-c0440b7e',
+      corruptArtifact(repo.models.b.bytes),
+      repo.models.b.card,
+    );
+    await repo.commit(
+      {
+        'manifests/production.json': formatManifest({
+          ...manifestFor(entryOf(repo.models.a)),
+          challenger: { ...entry, mode: 'canary', traffic: 0.5 },
+        }),
+      },
+      'broken canary',
+    );
     const outcome = await m.sync('poll');
-    expect(outcome).toMatchObject({ result: 'unchanged', version: repo.models.a.version, challenger: { result: 'failed', reason: 'corrupt_onnx' } });
+    expect(outcome).toMatchObject({
+      result: 'unchanged',
+      version: repo.models.a.version,
+      challenger: { result: 'failed', reason: 'corrupt_onnx' },
+    });
     expect(m.challenger()).toBeNull();
     expect(m.current?.version).toBe(repo.models.a.version);
-    expect(m.status()).toMatchObject({ inSync: true, lastError: null, lastChallengerError: { role: 'challenger', reason: 'corrupt_onnx' } });
+    expect(m.status()).toMatchObject({
+      inSync: true,
+      lastError: null,
+      lastChallengerError: { role: 'challenger', reason: 'corrupt_onnx' },
+    });
     expect(metrics.modelLoads.labels('failure', 'corrupt_onnx', 'challenger').value).toBe(1);
     await resetToA();
   });
@@ -337,7 +440,11 @@ describe('ModelManager', () => {
   });
 
   it('reports an unreachable remote as source_error', async () => {
-    const source = remoteGitSource({ url: `file://${repo.dir}-does-not-exist`, branch: 'main', cacheDir: `${repo.dir}-nowhere` });
+    const source = remoteGitSource({
+      url: `file://${repo.dir}-does-not-exist`,
+      branch: 'main',
+      cacheDir: `${repo.dir}-nowhere`,
+    });
     const { m } = manager(source);
     expect(await m.sync('startup')).toMatchObject({ result: 'failed', reason: 'source_error' });
   });

@@ -21,6 +21,7 @@ import { MissingFileError, type ModelSource } from './model-source.ts';
 import type { FlightScores, LoadScorer, Scorer } from './scorer.ts';
 import type { LoadFailureReason, ServiceMetrics } from './service-metrics.ts';
 import { checkFlight, type Issue } from './validation.ts';
+import { errorMessage } from '../lib/util/errors.ts';
 
 export const DEFAULT_MANIFEST_PATH = 'manifests/production.json';
 export const GOLDEN_TOLERANCE = 1e-6;
@@ -76,7 +77,10 @@ export class ServingModel {
   }
 
   scoreFlights(flights: readonly RawFlight[]): Promise<FlightScores> {
-    if (this.#released) return Promise.reject(new Error(`model ${this.version} was already released (a request scored without holding it)`));
+    if (this.#released)
+      return Promise.reject(
+        new Error(`model ${this.version} was already released (a request scored without holding it)`),
+      );
     return this.#scorer.scoreFlights(flights);
   }
 
@@ -107,7 +111,9 @@ export class ServingModel {
 }
 
 function lookupKeys(card: ModelCard, input: string): Set<string> {
-  const lookup = card.features.lookups.find((l) => l.input === input && l.name.endsWith('_code')) ?? card.features.lookups.find((l) => l.input === input);
+  const lookup =
+    card.features.lookups.find((l) => l.input === input && l.name.endsWith('_code')) ??
+    card.features.lookups.find((l) => l.input === input);
   return new Set(lookup?.keys ?? []);
 }
 
@@ -127,7 +133,12 @@ export interface SyncOutcome {
   reason?: LoadFailureReason;
   message?: string;
   /** What happened to the manifest's challenger (absent when the manifest could not be read). */
-  challenger?: { result: 'loaded' | 'unchanged' | 'removed' | 'none' | 'failed'; version: string | null; reason?: LoadFailureReason; message?: string };
+  challenger?: {
+    result: 'loaded' | 'unchanged' | 'removed' | 'none' | 'failed';
+    version: string | null;
+    reason?: LoadFailureReason;
+    message?: string;
+  };
 }
 
 /** Lineage of one version, from its card, for /v1/model. */
@@ -141,7 +152,10 @@ export interface Lineage {
   data: ModelCard['data'] | null;
   runUrl: string | null;
   threshold: number | null;
-  metrics: Pick<ModelCard['metrics']['evaluation'], 'auc' | 'recallAtBudget' | 'precisionAtBudget' | 'logLoss' | 'brier' | 'ece' | 'rows'> | null;
+  metrics: Pick<
+    ModelCard['metrics']['evaluation'],
+    'auc' | 'recallAtBudget' | 'precisionAtBudget' | 'logLoss' | 'brier' | 'ece' | 'rows'
+  > | null;
   trees: number | null;
   algorithm: string | null;
   /** Why the card could not be read, when it could not. */
@@ -172,7 +186,11 @@ export type Role = 'champion' | 'challenger';
 interface ManifestState {
   manifest: ProductionManifest;
   revision: string;
-  lineage: { champion: Lineage; previous: Lineage | null; challenger: (Lineage & Pick<ChallengerEntry, 'mode' | 'traffic'>) | null };
+  lineage: {
+    champion: Lineage;
+    previous: Lineage | null;
+    challenger: (Lineage & Pick<ChallengerEntry, 'mode' | 'traffic'>) | null;
+  };
 }
 
 export class ModelManager {
@@ -249,7 +267,12 @@ export class ModelManager {
    * lost), further calls share that queued run. `force` re-checks a revision already seen.
    */
   sync(trigger: string, force = false): Promise<SyncOutcome> {
-    if (this.#closed) return Promise.resolve({ result: 'unchanged', revision: this.#lastRevision, version: this.#current?.version ?? null });
+    if (this.#closed)
+      return Promise.resolve({
+        result: 'unchanged',
+        revision: this.#lastRevision,
+        version: this.#current?.version ?? null,
+      });
     if (!this.#running) {
       this.#running = this.#runSync(trigger, force).finally(() => (this.#running = null));
       return this.#running;
@@ -296,9 +319,10 @@ export class ModelManager {
         await this.#source.refresh();
         revision = await this.#source.revision();
       } catch (error) {
-        throw new LoadError('source_error', `cannot read ${this.#source.description}: ${(error as Error).message}`);
+        throw new LoadError('source_error', `cannot read ${this.#source.description}: ${errorMessage(error)}`);
       }
-      if (!force && revision === this.#lastRevision) return this.#finish({ result: 'unchanged', revision, version: this.#current?.version ?? null });
+      if (!force && revision === this.#lastRevision)
+        return this.#finish({ result: 'unchanged', revision, version: this.#current?.version ?? null });
       this.#lastRevision = revision;
       manifest = await this.#readManifest(revision);
       const champion = manifest.champion;
@@ -318,7 +342,7 @@ export class ModelManager {
         outcome = { result: 'loaded', revision, version };
       }
     } catch (error) {
-      const failure = error instanceof LoadError ? error : new LoadError('source_error', (error as Error).message);
+      const failure = error instanceof LoadError ? error : new LoadError('source_error', errorMessage(error));
       this.#onFailure('champion', failure, revision, version, trigger);
       outcome = { result: 'failed', revision, version, reason: failure.reason, message: failure.message };
     }
@@ -327,7 +351,11 @@ export class ModelManager {
     return this.#finish(outcome);
   }
 
-  async #syncChallenger(manifest: ProductionManifest, revision: string, trigger: string): Promise<NonNullable<SyncOutcome['challenger']>> {
+  async #syncChallenger(
+    manifest: ProductionManifest,
+    revision: string,
+    trigger: string,
+  ): Promise<NonNullable<SyncOutcome['challenger']>> {
     const entry = manifest.challenger;
     const current = this.#challenger;
     const drop = () => {
@@ -354,7 +382,14 @@ export class ModelManager {
       return { result: 'unchanged', version: entry.version };
     }
     try {
-      this.#log.info('model_load_started', { trigger, role: 'challenger', revision, version: entry.version, path: entry.path, mode: entry.mode });
+      this.#log.info('model_load_started', {
+        trigger,
+        role: 'challenger',
+        revision,
+        version: entry.version,
+        path: entry.path,
+        mode: entry.mode,
+      });
       const model = await this.#load(entry, revision, 'challenger');
       const next: Challenger = { model, mode: entry.mode, traffic: entry.traffic };
       this.#challenger = next;
@@ -362,12 +397,20 @@ export class ModelManager {
       this.#challengerFailure = null;
       this.#metrics?.modelLoads.labels('success', 'ok', 'challenger').inc();
       describeMetrics(next);
-      this.#log.info('model_loaded', { trigger, role: 'challenger', version: model.version, sha256: model.sha256, revision, mode: entry.mode, traffic: entry.traffic });
+      this.#log.info('model_loaded', {
+        trigger,
+        role: 'challenger',
+        version: model.version,
+        sha256: model.sha256,
+        revision,
+        mode: entry.mode,
+        traffic: entry.traffic,
+      });
       return { result: 'loaded', version: entry.version };
     } catch (error) {
       // The manifest names a different challenger now; the old one must not keep taking traffic.
       drop();
-      const failure = error instanceof LoadError ? error : new LoadError('source_error', (error as Error).message);
+      const failure = error instanceof LoadError ? error : new LoadError('source_error', errorMessage(error));
       this.#onFailure('challenger', failure, revision, entry.version, trigger);
       return { result: 'failed', version: entry.version, reason: failure.reason, message: failure.message };
     }
@@ -383,7 +426,10 @@ export class ModelManager {
       return new TextDecoder().decode(await this.#source.read(revision, file));
     } catch (error) {
       if (error instanceof MissingFileError) throw new LoadError('missing_file', `${what} ${error.message}`);
-      throw new LoadError('source_error', `cannot read ${file} from ${this.#source.description}: ${(error as Error).message}`);
+      throw new LoadError(
+        'source_error',
+        `cannot read ${file} from ${this.#source.description}: ${errorMessage(error)}`,
+      );
     }
   }
 
@@ -393,12 +439,12 @@ export class ModelManager {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      throw new LoadError('manifest_invalid', `${this.#manifestPath} is not valid JSON: ${(error as Error).message}`);
+      throw new LoadError('manifest_invalid', `${this.#manifestPath} is not valid JSON: ${errorMessage(error)}`);
     }
     try {
       return validateManifest(value, this.#manifestPath);
     } catch (error) {
-      throw new LoadError('manifest_invalid', (error as Error).message);
+      throw new LoadError('manifest_invalid', errorMessage(error));
     }
   }
 
@@ -413,7 +459,7 @@ export class ModelManager {
     try {
       card = JSON.parse(text) as ModelCard;
     } catch (error) {
-      throw new LoadError('card_invalid', `${file} is not valid JSON: ${(error as Error).message}`);
+      throw new LoadError('card_invalid', `${file} is not valid JSON: ${errorMessage(error)}`);
     }
     const problems = cardProblems(card, entry);
     if (problems.length > 0) {
@@ -429,12 +475,19 @@ export class ModelManager {
     try {
       bytes = await this.#source.read(revision, entry.path);
     } catch (error) {
-      if (error instanceof MissingFileError) throw new LoadError('missing_file', `${role} ${entry.version}: ${error.message}`);
-      throw new LoadError('source_error', `${role} ${entry.version}: cannot read ${entry.path}: ${(error as Error).message}`);
+      if (error instanceof MissingFileError)
+        throw new LoadError('missing_file', `${role} ${entry.version}: ${error.message}`);
+      throw new LoadError(
+        'source_error',
+        `${role} ${entry.version}: cannot read ${entry.path}: ${errorMessage(error)}`,
+      );
     }
     const actual = sha256Hex(bytes);
     if (actual !== entry.sha256) {
-      throw new LoadError('hash_mismatch', `${role} ${entry.version}: ${entry.path} has sha256 ${actual}, the manifest says ${entry.sha256}`);
+      throw new LoadError(
+        'hash_mismatch',
+        `${role} ${entry.version}: ${entry.path} has sha256 ${actual}, the manifest says ${entry.sha256}`,
+      );
     }
     const card = await this.#readCard(entry, revision);
 
@@ -444,8 +497,11 @@ export class ModelManager {
     try {
       scorer = await this.#loadScorer(bytes);
     } catch (error) {
-      const message = (error as Error).message;
-      throw new LoadError(/feature contract/.test(message) ? 'schema_mismatch' : 'corrupt_onnx', `${role} ${entry.version}: ${message}`);
+      const message = errorMessage(error);
+      throw new LoadError(
+        /feature contract/.test(message) ? 'schema_mismatch' : 'corrupt_onnx',
+        `${role} ${entry.version}: ${message}`,
+      );
     }
     try {
       await checkGolden(scorer, card, `${role} ${entry.version}`);
@@ -469,13 +525,16 @@ export class ModelManager {
         await scorer.scoreFlights(inputs.slice(0, 1));
       }
     } catch (error) {
-      throw new LoadError('warmup_failed', `${version}: warm-up scoring failed: ${(error as Error).message}`);
+      throw new LoadError('warmup_failed', `${version}: warm-up scoring failed: ${errorMessage(error)}`);
     }
     // Large batches may take another path (the inference worker's session): it must agree too.
     for (let i = 0; i < batch.length; i++) {
       const expected = card.golden[i % inputs.length].probability;
       if (!(Math.abs(scores[i] - expected) <= GOLDEN_TOLERANCE)) {
-        throw new LoadError('golden_mismatch', `${version}: a ${batch.length}-row batch gives ${scores[i]} for golden[${i % inputs.length}], the card says ${expected}`);
+        throw new LoadError(
+          'golden_mismatch',
+          `${version}: a ${batch.length}-row batch gives ${scores[i]} for golden[${i % inputs.length}], the card says ${expected}`,
+        );
       }
     }
   }
@@ -485,7 +544,7 @@ export class ModelManager {
       try {
         return lineage(entry, await this.#readCard(entry, revision));
       } catch (error) {
-        return { ...lineage(entry, null), cardError: (error as Error).message };
+        return { ...lineage(entry, null), cardError: errorMessage(error) };
       }
     };
     const challenger = manifest.challenger;
@@ -525,7 +584,14 @@ export class ModelManager {
   }
 
   #onFailure(role: Role, error: LoadError, revision: string | null, version: string | null, trigger: string): void {
-    const failure: LoadFailure = { role, at: new Date(this.#now()).toISOString(), revision, version, reason: error.reason, message: error.message };
+    const failure: LoadFailure = {
+      role,
+      at: new Date(this.#now()).toISOString(),
+      revision,
+      version,
+      reason: error.reason,
+      message: error.message,
+    };
     if (role === 'champion') {
       this.#lastFailure = failure;
       // An unreachable source says nothing about the manifest; anything else means we are behind it.
@@ -550,10 +616,30 @@ export class ModelManager {
     return {
       source: this.#source.description,
       manifestPath: this.#manifestPath,
-      serving: current ? { version: current.version, sha256: current.sha256, revision: current.revision, loadedAt: new Date(current.loadedAt).toISOString() } : null,
-      manifest: this.#manifest ? { revision: this.#manifest.revision, champion: champion?.version ?? null, reason: this.#manifest.manifest.reason, updatedAt: this.#manifest.manifest.updatedAt } : null,
+      serving: current
+        ? {
+            version: current.version,
+            sha256: current.sha256,
+            revision: current.revision,
+            loadedAt: new Date(current.loadedAt).toISOString(),
+          }
+        : null,
+      manifest: this.#manifest
+        ? {
+            revision: this.#manifest.revision,
+            champion: champion?.version ?? null,
+            reason: this.#manifest.manifest.reason,
+            updatedAt: this.#manifest.manifest.updatedAt,
+          }
+        : null,
       inSync: this.#inSync,
-      challenger: this.#challenger ? { ...this.challenger(), sha256: this.#challenger.model.sha256, loadedAt: new Date(this.#challenger.model.loadedAt).toISOString() } : null,
+      challenger: this.#challenger
+        ? {
+            ...this.challenger(),
+            sha256: this.#challenger.model.sha256,
+            loadedAt: new Date(this.#challenger.model.loadedAt).toISOString(),
+          }
+        : null,
       lastSync: this.#lastOutcome,
       lastError: this.#lastFailure,
       lastChallengerError: this.#challengerFailure,
@@ -565,11 +651,30 @@ export class ModelManager {
     const current = this.#current;
     const state = this.#manifest;
     return {
-      serving: current ? { ...lineage(current, current.card), revision: current.revision, loadedAt: new Date(current.loadedAt).toISOString() } : null,
+      serving: current
+        ? {
+            ...lineage(current, current.card),
+            revision: current.revision,
+            loadedAt: new Date(current.loadedAt).toISOString(),
+          }
+        : null,
       champion: state?.lineage.champion ?? null,
       previous: state?.lineage.previous ?? null,
-      challenger: state?.lineage.challenger ? { ...state.lineage.challenger, loaded: this.#challenger?.model.sha256 === state.lineage.challenger.sha256, error: this.#challengerFailure?.message ?? null } : null,
-      manifest: state ? { path: this.#manifestPath, revision: state.revision, reason: state.manifest.reason, updatedAt: state.manifest.updatedAt } : null,
+      challenger: state?.lineage.challenger
+        ? {
+            ...state.lineage.challenger,
+            loaded: this.#challenger?.model.sha256 === state.lineage.challenger.sha256,
+            error: this.#challengerFailure?.message ?? null,
+          }
+        : null,
+      manifest: state
+        ? {
+            path: this.#manifestPath,
+            revision: state.revision,
+            reason: state.manifest.reason,
+            updatedAt: state.manifest.updatedAt,
+          }
+        : null,
       inSync: this.#inSync,
       source: this.#source.description,
     };
@@ -592,7 +697,17 @@ function lineage(entry: Pick<ManifestEntry, 'version' | 'sha256' | 'path'>, card
     data: card?.data ?? null,
     runUrl: card?.run?.url ?? null,
     threshold: card?.threshold ?? null,
-    metrics: e ? { auc: e.auc, recallAtBudget: e.recallAtBudget, precisionAtBudget: e.precisionAtBudget, logLoss: e.logLoss, brier: e.brier, ece: e.ece, rows: e.rows } : null,
+    metrics: e
+      ? {
+          auc: e.auc,
+          recallAtBudget: e.recallAtBudget,
+          precisionAtBudget: e.precisionAtBudget,
+          logLoss: e.logLoss,
+          brier: e.brier,
+          ece: e.ece,
+          rows: e.rows,
+        }
+      : null,
     trees: card?.trees ?? null,
     algorithm: card?.algorithm ?? null,
   };
@@ -602,16 +717,21 @@ function lineage(entry: Pick<ManifestEntry, 'version' | 'sha256' | 'path'>, card
 export function cardProblems(card: ModelCard, entry: ManifestEntry): string[] {
   if (typeof card !== 'object' || card === null) return ['the card is not a JSON object'];
   const problems: string[] = [];
-  if (card.version !== entry.version) problems.push(`version is ${JSON.stringify(card.version)}, the manifest says ${JSON.stringify(entry.version)}`);
-  if (card.artifact?.sha256 !== entry.sha256) problems.push(`artifact.sha256 is ${JSON.stringify(card.artifact?.sha256)}, the manifest says ${entry.sha256}`);
-  if (typeof card.threshold !== 'number' || !(card.threshold > 0 && card.threshold < 1)) problems.push(`threshold must be a probability in (0, 1), got ${JSON.stringify(card.threshold)}`);
+  if (card.version !== entry.version)
+    problems.push(`version is ${JSON.stringify(card.version)}, the manifest says ${JSON.stringify(entry.version)}`);
+  if (card.artifact?.sha256 !== entry.sha256)
+    problems.push(`artifact.sha256 is ${JSON.stringify(card.artifact?.sha256)}, the manifest says ${entry.sha256}`);
+  if (typeof card.threshold !== 'number' || !(card.threshold > 0 && card.threshold < 1))
+    problems.push(`threshold must be a probability in (0, 1), got ${JSON.stringify(card.threshold)}`);
   if (!card.features || !Array.isArray(card.features.lookups)) problems.push('features (the feature spec) is missing');
-  if (!Array.isArray(card.golden) || card.golden.length === 0) problems.push('golden has no examples, so the artifact cannot be verified');
+  if (!Array.isArray(card.golden) || card.golden.length === 0)
+    problems.push('golden has no examples, so the artifact cannot be verified');
   else {
     const issues: Issue[] = [];
     card.golden.forEach((g, i) => {
       checkFlight(g?.input, `golden[${i}].input`, issues);
-      if (typeof g?.probability !== 'number' || !Number.isFinite(g.probability)) issues.push({ field: `golden[${i}].probability`, problem: 'must be a finite number' });
+      if (typeof g?.probability !== 'number' || !Number.isFinite(g.probability))
+        issues.push({ field: `golden[${i}].probability`, problem: 'must be a finite number' });
     });
     problems.push(...issues.slice(0, 3).map((i) => `${i.field} ${i.problem}`));
   }
@@ -623,7 +743,7 @@ async function checkGolden(scorer: Scorer, card: ModelCard, what: string): Promi
   try {
     scores = (await scorer.scoreFlights(card.golden.map((g) => g.input))).scores;
   } catch (error) {
-    throw new LoadError('golden_mismatch', `${what}: scoring the golden examples failed: ${(error as Error).message}`);
+    throw new LoadError('golden_mismatch', `${what}: scoring the golden examples failed: ${errorMessage(error)}`);
   }
   let worst = -1;
   let worstDiff = 0;

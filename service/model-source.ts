@@ -101,7 +101,12 @@ export function remoteGitSource(options: RemoteGitOptions): ModelSource {
       await mkdir(path.dirname(cacheDir), { recursive: true });
       const partial = `${cacheDir}.partial-${process.pid}`;
       await rm(partial, { recursive: true, force: true });
-      await git(path.dirname(cacheDir), options.env).clone(url, partial, ['--bare', '--single-branch', '--branch', branch]);
+      await git(path.dirname(cacheDir), options.env).clone(url, partial, [
+        '--bare',
+        '--single-branch',
+        '--branch',
+        branch,
+      ]);
       await rename(partial, cacheDir);
     }
     cloned = true;
@@ -109,7 +114,12 @@ export function remoteGitSource(options: RemoteGitOptions): ModelSource {
   return {
     description: where,
     async refresh() {
-      const alreadyCloned = cloned || (await stat(path.join(cacheDir, 'HEAD')).then(() => true, () => false));
+      const alreadyCloned =
+        cloned ||
+        (await stat(path.join(cacheDir, 'HEAD')).then(
+          () => true,
+          () => false,
+        ));
       await ensureClone();
       // A fresh clone is already current; otherwise move the branch to the remote's tip.
       if (alreadyCloned) await git(cacheDir, options.env).fetch(['--prune', url, `+${ref}:${ref}`]);

@@ -22,7 +22,9 @@ describe('GET /openapi.json', () => {
       .filter((r) => r.path !== '*' && r.method !== 'ALL' && r.path !== ROUTES.benchEcho)
       .map((r) => `${r.method.toLowerCase()} ${r.path}`);
     expect(served.length).toBeGreaterThanOrEqual(8);
-    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m} ${path}`),
+    );
     expect(new Set(documented)).toEqual(new Set(served));
   });
 
@@ -32,19 +34,30 @@ describe('GET /openapi.json', () => {
     expect(flight.required).toEqual(['departure', 'distance', 'origin', 'destination']);
     expect(flight.properties.distance).toMatchObject({ minimum: LIMITS.distanceMin, maximum: LIMITS.distanceMax });
     expect(components.schemas.FlightBatch.properties.flights.maxItems).toBe(100);
-    expect(components.schemas.Feedback.properties.delayMinutes).toMatchObject({ minimum: LIMITS.delayMinutesMin, maximum: LIMITS.delayMinutesMax });
+    expect(components.schemas.Feedback.properties.delayMinutes).toMatchObject({
+      minimum: LIMITS.delayMinutesMin,
+      maximum: LIMITS.delayMinutesMax,
+    });
     // The documented patterns accept what the service accepts and reject what it rejects.
     const airport = new RegExp(flight.properties.origin.pattern);
     const departure = new RegExp(flight.properties.departure.pattern);
     expect([airport.test('ORD'), airport.test('ord'), airport.test('ORDX')]).toEqual([true, false, false]);
-    expect([departure.test('2001-05-04T17:35'), departure.test('2001-05-04T17:35:00'), departure.test('2001-05-04 17:35')]).toEqual([true, true, false]);
+    expect([
+      departure.test('2001-05-04T17:35'),
+      departure.test('2001-05-04T17:35:00'),
+      departure.test('2001-05-04 17:35'),
+    ]).toEqual([true, true, false]);
   });
 
   it('has examples the service accepts', async () => {
     const doc = await document();
     const examples = doc.paths['/v1/predict'].post.requestBody.content['application/json'].examples;
     for (const { value } of Object.values(examples) as { value: unknown }[]) {
-      const res = await app.request('/v1/predict', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) });
+      const res = await app.request('/v1/predict', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(value),
+      });
       expect(res.status).toBe(200);
     }
     expect(examples.single.value).toEqual(FLIGHT);

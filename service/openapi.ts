@@ -12,13 +12,25 @@ export interface OpenApiConfig {
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object, example?: unknown) => ({ 'application/json': { schema, ...(example === undefined ? {} : { example }) } });
+const json = (schema: object, example?: unknown) => ({
+  'application/json': { schema, ...(example === undefined ? {} : { example }) },
+});
 const errorResponse = (description: string) => ({ description, content: json(ref('Error')) });
-const requestIdHeader = { 'x-request-id': { description: 'Id of this request; quote it in feedback and bug reports.', schema: { type: 'string' } } };
+const requestIdHeader = {
+  'x-request-id': {
+    description: 'Id of this request; quote it in feedback and bug reports.',
+    schema: { type: 'string' },
+  },
+};
 
 export function openApiDocument(config: OpenApiConfig) {
   const flightExample = { departure: DEPARTURE_EXAMPLE, distance: 733, origin: 'ORD', destination: 'LGA' };
-  const airport = { type: 'string', pattern: AIRPORT_PATTERN.source, description: 'IATA airport code, 3 capital letters. Codes the model never saw are scored with its defaults and counted in unknown_airports_total.' };
+  const airport = {
+    type: 'string',
+    pattern: AIRPORT_PATTERN.source,
+    description:
+      'IATA airport code, 3 capital letters. Codes the model never saw are scored with its defaults and counted in unknown_airports_total.',
+  };
   const departure = {
     type: 'string',
     pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?$',
@@ -45,17 +57,32 @@ export function openApiDocument(config: OpenApiConfig) {
             content: {
               'application/json': {
                 schema: { oneOf: [ref('Flight'), ref('FlightBatch')] },
-                examples: { single: { value: flightExample }, batch: { value: { flights: [flightExample, { ...flightExample, origin: 'ATL', destination: 'DFW', distance: 732 }] } } },
+                examples: {
+                  single: { value: flightExample },
+                  batch: {
+                    value: {
+                      flights: [flightExample, { ...flightExample, origin: 'ATL', destination: 'DFW', distance: 732 }],
+                    },
+                  },
+                },
               },
             },
           },
           responses: {
             '200': {
               description: 'Scores from the serving model',
-              headers: { ...requestIdHeader, 'x-model-version': { description: 'Version of the model that scored the request.', schema: { type: 'string' } } },
+              headers: {
+                ...requestIdHeader,
+                'x-model-version': {
+                  description: 'Version of the model that scored the request.',
+                  schema: { type: 'string' },
+                },
+              },
               content: json({ oneOf: [ref('Prediction'), ref('BatchPrediction')] }),
             },
-            '400': errorResponse('Malformed JSON, or a field is missing, of the wrong type or out of range; `error.issues` names each field'),
+            '400': errorResponse(
+              'Malformed JSON, or a field is missing, of the wrong type or out of range; `error.issues` names each field',
+            ),
             '413': errorResponse(`Body over ${config.maxBodyBytes} bytes, or more than ${config.maxBatchSize} flights`),
             '415': errorResponse('Content-Type is not application/json'),
             '429': errorResponse('Too many concurrent predictions; retry after the Retry-After header'),
@@ -67,8 +94,12 @@ export function openApiDocument(config: OpenApiConfig) {
         post: {
           operationId: 'feedback',
           summary: 'Report the actual delay of a predicted flight',
-          description: 'Joins the outcome to a recent prediction (by request id, or by the flight) and updates the online quality metrics (AUC, recall at the 20% alert budget) over a recent window.',
-          requestBody: { required: true, content: json(ref('Feedback'), { requestId: '6f1c8a3e-6a8b-4c55-9d8e-0b7f3f1f2a11', delayMinutes: 42 }) },
+          description:
+            'Joins the outcome to a recent prediction (by request id, or by the flight) and updates the online quality metrics (AUC, recall at the 20% alert budget) over a recent window.',
+          requestBody: {
+            required: true,
+            content: json(ref('Feedback'), { requestId: '6f1c8a3e-6a8b-4c55-9d8e-0b7f3f1f2a11', delayMinutes: 42 }),
+          },
           responses: {
             '200': { description: 'Outcome recorded', headers: requestIdHeader, content: json(ref('FeedbackResult')) },
             '400': errorResponse('Malformed body'),
@@ -83,11 +114,28 @@ export function openApiDocument(config: OpenApiConfig) {
         get: {
           operationId: 'model',
           summary: 'The serving model, the manifest champion, previous and challenger, with lineage',
-          responses: { '200': { description: 'Model versions and lineage from their cards', content: json(ref('ModelDescription')) } },
+          responses: {
+            '200': {
+              description: 'Model versions and lineage from their cards',
+              content: json(ref('ModelDescription')),
+            },
+          },
         },
       },
       '/healthz': {
-        get: { operationId: 'healthz', summary: 'Liveness: the process is up (independent of the model)', responses: { '200': { description: 'Alive', content: json({ type: 'object', properties: { status: { const: 'ok' }, uptimeSeconds: { type: 'number' } } }) } } },
+        get: {
+          operationId: 'healthz',
+          summary: 'Liveness: the process is up (independent of the model)',
+          responses: {
+            '200': {
+              description: 'Alive',
+              content: json({
+                type: 'object',
+                properties: { status: { const: 'ok' }, uptimeSeconds: { type: 'number' } },
+              }),
+            },
+          },
+        },
       },
       '/readyz': {
         get: {
@@ -95,7 +143,10 @@ export function openApiDocument(config: OpenApiConfig) {
           summary: 'Readiness: a model is loaded, verified and warmed, and the service is not draining',
           responses: {
             '200': { description: 'Ready', content: json(ref('Readiness')) },
-            '503': { description: 'Not ready (no model yet, or draining); the body says why, including the last load error', content: json(ref('Readiness')) },
+            '503': {
+              description: 'Not ready (no model yet, or draining); the body says why, including the last load error',
+              content: json(ref('Readiness')),
+            },
           },
         },
       },
@@ -107,19 +158,27 @@ export function openApiDocument(config: OpenApiConfig) {
         },
       },
       '/openapi.json': {
-        get: { operationId: 'openapi', summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 document', content: json({ type: 'object' }) } } },
+        get: {
+          operationId: 'openapi',
+          summary: 'This document',
+          responses: { '200': { description: 'OpenAPI 3.1 document', content: json({ type: 'object' }) } },
+        },
       },
       '/admin/reload': {
         post: {
           operationId: 'reload',
           summary: 'Re-read the manifest from git now (deploy hook)',
-          description: 'Fetches the git source and loads the manifest champion if it changed. Needs `Authorization: Bearer <ADMIN_TOKEN>`; disabled (404) when the service runs without ADMIN_TOKEN.',
+          description:
+            'Fetches the git source and loads the manifest champion if it changed. Needs `Authorization: Bearer <ADMIN_TOKEN>`; disabled (404) when the service runs without ADMIN_TOKEN.',
           security: [{ adminToken: [] }],
           responses: {
             '200': { description: 'Loaded, or already serving the champion', content: json(ref('ReloadResult')) },
             '401': errorResponse('Missing or wrong bearer token'),
             '404': errorResponse('Admin endpoints are disabled'),
-            '422': { description: 'The champion failed verification; the previous model keeps serving', content: json(ref('ReloadResult')) },
+            '422': {
+              description: 'The champion failed verification; the previous model keeps serving',
+              content: json(ref('ReloadResult')),
+            },
             '502': { description: 'The git source could not be read', content: json(ref('ReloadResult')) },
           },
         },
@@ -133,7 +192,12 @@ export function openApiDocument(config: OpenApiConfig) {
           required: ['departure', 'distance', 'origin', 'destination'],
           properties: {
             departure,
-            distance: { type: 'number', minimum: LIMITS.distanceMin, maximum: LIMITS.distanceMax, description: 'Great-circle distance in miles.' },
+            distance: {
+              type: 'number',
+              minimum: LIMITS.distanceMin,
+              maximum: LIMITS.distanceMax,
+              description: 'Great-circle distance in miles.',
+            },
             origin: airport,
             destination: airport,
           },
@@ -149,8 +213,16 @@ export function openApiDocument(config: OpenApiConfig) {
           properties: {
             requestId: { type: 'string' },
             model: { type: 'string', description: 'Version of the model that scored the flight.' },
-            probability: { type: 'number', minimum: 0, maximum: 1, description: 'Probability of a departure delay over 15 minutes.' },
-            delayed: { type: 'boolean', description: 'probability ≥ threshold: the flight is among the riskiest ~20%.' },
+            probability: {
+              type: 'number',
+              minimum: 0,
+              maximum: 1,
+              description: 'Probability of a departure delay over 15 minutes.',
+            },
+            delayed: {
+              type: 'boolean',
+              description: 'probability ≥ threshold: the flight is among the riskiest ~20%.',
+            },
             threshold: { type: 'number', description: 'Alert threshold from the model card.' },
           },
         },
@@ -164,7 +236,11 @@ export function openApiDocument(config: OpenApiConfig) {
             predictions: {
               type: 'array',
               description: 'One entry per flight, in request order; address one in feedback with requestId and index.',
-              items: { type: 'object', required: ['probability', 'delayed'], properties: { probability: { type: 'number' }, delayed: { type: 'boolean' } } },
+              items: {
+                type: 'object',
+                required: ['probability', 'delayed'],
+                properties: { probability: { type: 'number' }, delayed: { type: 'boolean' } },
+              },
             },
           },
         },
@@ -180,7 +256,12 @@ export function openApiDocument(config: OpenApiConfig) {
               properties: { departure, origin: airport, destination: airport },
               description: 'Alternative to requestId: the latest prediction for this flight.',
             },
-            delayMinutes: { type: 'number', minimum: LIMITS.delayMinutesMin, maximum: LIMITS.delayMinutesMax, description: 'Actual departure delay in minutes (negative = early).' },
+            delayMinutes: {
+              type: 'number',
+              minimum: LIMITS.delayMinutesMin,
+              maximum: LIMITS.delayMinutesMax,
+              description: 'Actual departure delay in minutes (negative = early).',
+            },
           },
           oneOf: [{ required: ['requestId'] }, { required: ['flight'] }],
         },
@@ -193,7 +274,11 @@ export function openApiDocument(config: OpenApiConfig) {
             probability: { type: 'number' },
             flagged: { type: 'boolean' },
             delayed: { type: 'boolean' },
-            quality: { type: 'object', description: 'Online quality over the recent window (AUC, recall and precision at the 20% budget; null while undefined).' },
+            quality: {
+              type: 'object',
+              description:
+                'Online quality over the recent window (AUC, recall and precision at the 20% budget; null while undefined).',
+            },
           },
         },
         Lineage: {
@@ -204,10 +289,16 @@ export function openApiDocument(config: OpenApiConfig) {
             path: { type: 'string' },
             trainedAt: { type: ['string', 'null'] },
             codeCommit: { type: ['string', 'null'] },
-            data: { type: ['object', 'null'], description: 'Data file, asOf and the train/validation/evaluation windows.' },
+            data: {
+              type: ['object', 'null'],
+              description: 'Data file, asOf and the train/validation/evaluation windows.',
+            },
             runUrl: { type: ['string', 'null'], description: 'GitHub Actions run that trained the model.' },
             threshold: { type: ['number', 'null'] },
-            metrics: { type: ['object', 'null'], description: 'Evaluation-week AUC, recall and precision at the 20% budget, log loss, Brier, ECE.' },
+            metrics: {
+              type: ['object', 'null'],
+              description: 'Evaluation-week AUC, recall and precision at the 20% budget, log loss, Brier, ECE.',
+            },
           },
         },
         ModelDescription: {
@@ -232,7 +323,11 @@ export function openApiDocument(config: OpenApiConfig) {
             manifest: { type: ['object', 'null'] },
             inSync: { type: 'boolean' },
             lastSync: { type: ['object', 'null'] },
-            lastError: { type: ['object', 'null'], description: 'The last failed load: reason (missing_file, hash_mismatch, corrupt_onnx, schema_mismatch, golden_mismatch, …) and message.' },
+            lastError: {
+              type: ['object', 'null'],
+              description:
+                'The last failed load: reason (missing_file, hash_mismatch, corrupt_onnx, schema_mismatch, golden_mismatch, …) and message.',
+            },
           },
         },
         ReloadResult: {
@@ -255,10 +350,18 @@ export function openApiDocument(config: OpenApiConfig) {
               required: ['status', 'message'],
               properties: {
                 status: { type: 'integer' },
-                message: { type: 'string', examples: [`flights[3].distance must be a finite number between ${LIMITS.distanceMin} and ${LIMITS.distanceMax}, got string "NaN"`] },
+                message: {
+                  type: 'string',
+                  examples: [
+                    `flights[3].distance must be a finite number between ${LIMITS.distanceMin} and ${LIMITS.distanceMax}, got string "NaN"`,
+                  ],
+                },
                 issues: {
                   type: 'array',
-                  items: { type: 'object', properties: { field: { type: 'string' }, problem: { type: 'string' }, message: { type: 'string' } } },
+                  items: {
+                    type: 'object',
+                    properties: { field: { type: 'string' }, problem: { type: 'string' }, message: { type: 'string' } },
+                  },
                 },
               },
             },

@@ -58,7 +58,8 @@ abstract class Family<Child> implements Metric {
   constructor(name: string, help: string, labelNames: readonly string[]) {
     if (!NAME_PATTERN.test(name)) throw new Error(`metric name ${JSON.stringify(name)} is not a valid Prometheus name`);
     for (const label of labelNames) {
-      if (!LABEL_PATTERN.test(label) || label.startsWith('__')) throw new Error(`metric ${name}: label name ${JSON.stringify(label)} is not valid`);
+      if (!LABEL_PATTERN.test(label) || label.startsWith('__'))
+        throw new Error(`metric ${name}: label name ${JSON.stringify(label)} is not valid`);
     }
     this.name = name;
     this.help = help;
@@ -182,7 +183,8 @@ export class Histogram extends Family<HistogramChild> {
     super(name, help, labelNames);
     if (labelNames.includes('le')) throw new Error(`histogram ${name}: "le" is reserved`);
     for (let i = 1; i < buckets.length; i++) {
-      if (!(buckets[i] > buckets[i - 1])) throw new Error(`histogram ${name}: buckets must increase, got ${buckets.join(', ')}`);
+      if (!(buckets[i] > buckets[i - 1]))
+        throw new Error(`histogram ${name}: buckets must increase, got ${buckets.join(', ')}`);
     }
     this.buckets = buckets;
     this.#bucketLabels = [...buckets.map((b) => formatValue(b)), '+Inf'];

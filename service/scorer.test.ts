@@ -7,7 +7,11 @@ function timed(msPerRow: number, seen: RawFlight[][] = []): Scorer {
   return {
     async scoreFlights(flights) {
       seen.push([...flights]);
-      return { scores: new Float32Array(flights.length), featuresMs: (flights.length * msPerRow) / 2, inferenceMs: (flights.length * msPerRow) / 2 };
+      return {
+        scores: new Float32Array(flights.length),
+        featuresMs: (flights.length * msPerRow) / 2,
+        inferenceMs: (flights.length * msPerRow) / 2,
+      };
     },
     release: async () => {},
   };
@@ -18,7 +22,9 @@ describe('workerThreshold', () => {
     const seen: RawFlight[][] = [];
     expect(await workerThreshold(timed(0.005, seen), 0.5)).toBe(100);
     expect(seen[0]).toHaveLength(64);
-    expect(seen[0].every((f) => isValidDeparture(f.departure) && /^[A-Z]{3}$/.test(f.origin) && f.distance >= 1)).toBe(true);
+    expect(seen[0].every((f) => isValidDeparture(f.departure) && /^[A-Z]{3}$/.test(f.origin) && f.distance >= 1)).toBe(
+      true,
+    );
     expect(await workerThreshold(timed(0.5), 0.5)).toBe(16);
     expect(await workerThreshold(timed(0.00001), 0.5)).toBe(2048);
   });

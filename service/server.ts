@@ -5,13 +5,14 @@
 import { loadConfig } from './config.ts';
 import { jsonLogger } from './logger.ts';
 import { startService } from './start.ts';
+import { errorMessage } from '../lib/util/errors.ts';
 
 async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig(process.env, process.cwd());
   } catch (error) {
-    process.stderr.write(`taxiway service: ${(error as Error).message}\n`);
+    process.stderr.write(`taxiway service: ${errorMessage(error)}\n`);
     process.exit(2);
   }
   const logger = jsonLogger((chunk) => process.stdout.write(chunk), { level: config.logLevel });
@@ -41,6 +42,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`taxiway service failed to start: ${(error as Error).stack ?? String(error)}\n`);
+  process.stderr.write(`taxiway service failed to start: ${error instanceof Error ? (error.stack ?? error.message) : errorMessage(error)}\n`);
   process.exit(1);
 });

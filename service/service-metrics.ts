@@ -28,7 +28,11 @@ const STAGE_BUCKETS = exponentialBuckets(0.00001, 2.5, 12);
 export function createServiceMetrics(registry = new Registry()) {
   const m = {
     registry,
-    requests: registry.counter('http_requests_total', 'HTTP requests by route, method and status code.', ['route', 'method', 'status']),
+    requests: registry.counter('http_requests_total', 'HTTP requests by route, method and status code.', [
+      'route',
+      'method',
+      'status',
+    ]),
     requestDuration: registry.histogram(
       'http_request_duration_seconds',
       'Time from request arrival to response, by route, method and status code.',
@@ -42,36 +46,116 @@ export function createServiceMetrics(registry = new Registry()) {
       STAGE_BUCKETS,
       ['stage'],
     ),
-    batchRows: registry.histogram('inference_batch_rows', 'Rows per ONNX Runtime call (micro-batching merges concurrent requests).', [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]),
+    batchRows: registry.histogram(
+      'inference_batch_rows',
+      'Rows per ONNX Runtime call (micro-batching merges concurrent requests).',
+      [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+    ),
     predictions: registry.counter('predictions_total', 'Rows scored, by serving model version.', ['version']),
-    flagged: registry.counter('predictions_flagged_total', 'Rows at or above the model card threshold (flagged as likely delayed), by model version.', ['version']),
-    score: registry.histogram('prediction_score', 'Distribution of predicted delay probabilities, by model version.', linearBuckets(0.05, 0.05, 19), ['version']),
-    unknownAirports: registry.counter('unknown_airports_total', 'Airport codes in requests that the serving model did not see in training, by field.', ['field']),
-    rejected: registry.counter('http_rejected_total', 'Requests turned away before scoring, by reason (overload, timeout, not_ready).', ['reason']),
-    modelLoads: registry.counter('model_load_total', 'Model load attempts by result (success, failure), reason and role (champion, challenger).', ['result', 'reason', 'role']),
-    modelInfo: registry.gauge('model_info', 'The serving model: always 1, labelled with its version and artifact sha256.', ['version', 'sha256']),
-    challengerInfo: registry.gauge('model_challenger_info', 'The loaded challenger: always 1, labelled with its version, sha256 and mode (shadow, canary).', ['version', 'sha256', 'mode']),
-    challengerTraffic: registry.gauge('model_challenger_traffic_ratio', 'Share of traffic routed to the canary challenger (0 in shadow mode or without a challenger).'),
-    shadowPredictions: registry.counter('shadow_predictions_total', 'Rows the shadow challenger scored off the hot path, by challenger version.', ['version']),
-    shadowDisagreements: registry.counter('shadow_flag_disagreements_total', 'Shadow rows whose delayed flag differs from the served one, by challenger version.', ['version']),
-    shadowDifference: registry.histogram('shadow_score_difference', 'Absolute difference between the shadow and the served probability per row, by challenger version.', [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5], ['version']),
-    shadowSkipped: registry.counter('shadow_skipped_total', 'Rows not shadow-scored because the shadow queue was full (the hot path always wins).'),
+    flagged: registry.counter(
+      'predictions_flagged_total',
+      'Rows at or above the model card threshold (flagged as likely delayed), by model version.',
+      ['version'],
+    ),
+    score: registry.histogram(
+      'prediction_score',
+      'Distribution of predicted delay probabilities, by model version.',
+      linearBuckets(0.05, 0.05, 19),
+      ['version'],
+    ),
+    unknownAirports: registry.counter(
+      'unknown_airports_total',
+      'Airport codes in requests that the serving model did not see in training, by field.',
+      ['field'],
+    ),
+    rejected: registry.counter(
+      'http_rejected_total',
+      'Requests turned away before scoring, by reason (overload, timeout, not_ready).',
+      ['reason'],
+    ),
+    modelLoads: registry.counter(
+      'model_load_total',
+      'Model load attempts by result (success, failure), reason and role (champion, challenger).',
+      ['result', 'reason', 'role'],
+    ),
+    modelInfo: registry.gauge(
+      'model_info',
+      'The serving model: always 1, labelled with its version and artifact sha256.',
+      ['version', 'sha256'],
+    ),
+    challengerInfo: registry.gauge(
+      'model_challenger_info',
+      'The loaded challenger: always 1, labelled with its version, sha256 and mode (shadow, canary).',
+      ['version', 'sha256', 'mode'],
+    ),
+    challengerTraffic: registry.gauge(
+      'model_challenger_traffic_ratio',
+      'Share of traffic routed to the canary challenger (0 in shadow mode or without a challenger).',
+    ),
+    shadowPredictions: registry.counter(
+      'shadow_predictions_total',
+      'Rows the shadow challenger scored off the hot path, by challenger version.',
+      ['version'],
+    ),
+    shadowDisagreements: registry.counter(
+      'shadow_flag_disagreements_total',
+      'Shadow rows whose delayed flag differs from the served one, by challenger version.',
+      ['version'],
+    ),
+    shadowDifference: registry.histogram(
+      'shadow_score_difference',
+      'Absolute difference between the shadow and the served probability per row, by challenger version.',
+      [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5],
+      ['version'],
+    ),
+    shadowSkipped: registry.counter(
+      'shadow_skipped_total',
+      'Rows not shadow-scored because the shadow queue was full (the hot path always wins).',
+    ),
     modelLoadedAt: registry.gauge('model_loaded_timestamp_seconds', 'Unix time the serving model was swapped in.'),
-    modelTrainedAt: registry.gauge('model_trained_timestamp_seconds', 'Unix time the serving model was trained (card createdAt), for model-age alerts.'),
-    manifestInSync: registry.gauge('model_manifest_in_sync', '1 when the serving model is the champion the manifest names, 0 when the last load of that champion failed.'),
-    ready: registry.gauge('service_ready', '1 when the service is ready (model loaded, verified, warmed, not draining).'),
-    feedback: registry.counter('feedback_total', 'Feedback (actual outcomes) received, by result (matched, unmatched, duplicate).', ['result']),
+    modelTrainedAt: registry.gauge(
+      'model_trained_timestamp_seconds',
+      'Unix time the serving model was trained (card createdAt), for model-age alerts.',
+    ),
+    manifestInSync: registry.gauge(
+      'model_manifest_in_sync',
+      '1 when the serving model is the champion the manifest names, 0 when the last load of that champion failed.',
+    ),
+    ready: registry.gauge(
+      'service_ready',
+      '1 when the service is ready (model loaded, verified, warmed, not draining).',
+    ),
+    feedback: registry.counter(
+      'feedback_total',
+      'Feedback (actual outcomes) received, by result (matched, unmatched, duplicate).',
+      ['result'],
+    ),
     onlineRows: registry.gauge('online_quality_window_rows', 'Predictions with feedback in the online-quality window.'),
     onlineDelayedRate: registry.gauge('online_delayed_rate', 'Share of actually delayed flights among the window.'),
-    onlineFlagRate: registry.gauge('online_flag_rate', 'Share of the window the model flagged (probability at or above the threshold).'),
+    onlineFlagRate: registry.gauge(
+      'online_flag_rate',
+      'Share of the window the model flagged (probability at or above the threshold).',
+    ),
     onlineAuc: registry.gauge('online_auc', 'ROC AUC of predictions against actual outcomes over the window.'),
-    onlineRecall: registry.gauge('online_recall_at_budget', 'Recall of delayed flights when the riskiest 20% of the window are flagged.'),
-    onlinePrecision: registry.gauge('online_precision_at_budget', 'Precision when the riskiest 20% of the window are flagged.'),
-    onlineRecallAtThreshold: registry.gauge('online_recall_at_threshold', 'Recall of delayed flights using the served flags (card threshold).'),
+    onlineRecall: registry.gauge(
+      'online_recall_at_budget',
+      'Recall of delayed flights when the riskiest 20% of the window are flagged.',
+    ),
+    onlinePrecision: registry.gauge(
+      'online_precision_at_budget',
+      'Precision when the riskiest 20% of the window are flagged.',
+    ),
+    onlineRecallAtThreshold: registry.gauge(
+      'online_recall_at_threshold',
+      'Recall of delayed flights using the served flags (card threshold).',
+    ),
     processCpu: registry.counter('process_cpu_seconds_total', 'User and system CPU time of the process.'),
     processMemory: registry.gauge('process_resident_memory_bytes', 'Resident memory of the process.'),
     processStart: registry.gauge('process_start_time_seconds', 'Unix time the process started.'),
-    eventLoopUtilization: registry.gauge('nodejs_eventloop_utilization_ratio', 'Share of time the event loop was busy since the previous scrape.'),
+    eventLoopUtilization: registry.gauge(
+      'nodejs_eventloop_utilization_ratio',
+      'Share of time the event loop was busy since the previous scrape.',
+    ),
   };
   return m;
 }

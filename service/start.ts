@@ -33,7 +33,10 @@ export interface StartOptions {
   onFatal?: (error: Error) => void;
 }
 
-export async function createSource(config: ServiceConfig, env?: Record<string, string | undefined>): Promise<ModelSource> {
+export async function createSource(
+  config: ServiceConfig,
+  env?: Record<string, string | undefined>,
+): Promise<ModelSource> {
   const source = config.source;
   switch (source.kind) {
     case 'remote':
@@ -43,7 +46,9 @@ export async function createSource(config: ServiceConfig, env?: Record<string, s
     case 'directory':
       return directorySource(source.root, config.manifestPath);
     case 'auto':
-      return (await isGitCheckout(source.root)) ? localGitSource(source.root, 'HEAD') : directorySource(source.root, config.manifestPath);
+      return (await isGitCheckout(source.root))
+        ? localGitSource(source.root, 'HEAD')
+        : directorySource(source.root, config.manifestPath);
   }
 }
 
@@ -66,7 +71,8 @@ export async function startService(config: ServiceConfig, options: StartOptions)
   const source = await createSource(config, options.env);
   let thread: InferenceThread | null = null;
   let stopping = false;
-  const inThread: LoadScorer = async (bytes) => inThreadScorer(await loadOnnxScorer(bytes, { intraOpThreads: config.intraOpThreads }));
+  const inThread: LoadScorer = async (bytes) =>
+    inThreadScorer(await loadOnnxScorer(bytes, { intraOpThreads: config.intraOpThreads }));
   let loadScorer: LoadScorer = options.loadScorer ?? inThread;
   if (!options.loadScorer && config.inferenceThread !== 'main') {
     const worker = startInferenceThread({
@@ -85,7 +91,10 @@ export async function startService(config: ServiceConfig, options: StartOptions)
             const small = await inThread(bytes);
             try {
               const minRows = config.workerMinRows ?? (await workerThreshold(small, config.workerMinMs));
-              logger.info('inference_split', { workerMinRows: minRows, workerMinMs: config.workerMinRows === null ? config.workerMinMs : null });
+              logger.info('inference_split', {
+                workerMinRows: minRows,
+                workerMinMs: config.workerMinRows === null ? config.workerMinMs : null,
+              });
               return splitScorer(small, await worker.loadScorer(bytes), minRows);
             } catch (error) {
               await small.release();
@@ -102,12 +111,24 @@ export async function startService(config: ServiceConfig, options: StartOptions)
     warmupRows: Math.min(config.batching.maxBatchRows, 1024),
   });
   const state: ServiceState = { draining: false, inflight: 0, startedAt: Date.now() };
-  const app = createApp({ config, models: manager, metrics, logger, state, collectProcessMetrics: processMetricsCollector() });
+  const app = createApp({
+    config,
+    models: manager,
+    metrics,
+    logger,
+    state,
+    collectProcessMetrics: processMetricsCollector(),
+  });
 
   const server = await new Promise<Server>((resolve, reject) => {
     // autoCleanupIncoming off: the adapter's own draining of unread bodies costs two listeners per
     // request, and Node's HTTP/1.1 server already discards an unread body when the response ends.
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port, autoCleanupIncoming: false }) as Server;
+    const s = serve({
+      fetch: app.fetch,
+      hostname: config.host,
+      port: config.port,
+      autoCleanupIncoming: false,
+    }) as Server;
     s.once('listening', () => resolve(s));
     s.once('error', reject);
   });
@@ -117,7 +138,14 @@ export async function startService(config: ServiceConfig, options: StartOptions)
   server.requestTimeout = 30_000;
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;
-  logger.info('listening', { url, port, source: source.description, manifest: config.manifestPath, pollIntervalMs: config.pollIntervalMs, inferenceThread: options.loadScorer ? 'custom' : config.inferenceThread });
+  logger.info('listening', {
+    url,
+    port,
+    source: source.description,
+    manifest: config.manifestPath,
+    pollIntervalMs: config.pollIntervalMs,
+    inferenceThread: options.loadScorer ? 'custom' : config.inferenceThread,
+  });
 
   // Load after listening: /healthz answers at once, /readyz turns 200 when the model is verified.
   void manager.sync('startup').then(() => manager.startPolling(config.pollIntervalMs));

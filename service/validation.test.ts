@@ -9,28 +9,49 @@ function reference(s: string): boolean {
   return !Number.isNaN(departureMinutes(s)) && year >= LIMITS.yearMin && year <= LIMITS.yearMax;
 }
 
-const digits = (n: number) => fc.array(fc.constantFrom(...'0123456789'), { minLength: n, maxLength: n }).map((d) => d.join(''));
+const digits = (n: number) =>
+  fc.array(fc.constantFrom(...'0123456789'), { minLength: n, maxLength: n }).map((d) => d.join(''));
 /** Strings shaped like departures, with every part sometimes out of range or malformed. */
 const nearDeparture = fc
   .tuple(
     fc.oneof(fc.integer({ min: 1960, max: 2110 }).map(String), digits(4)),
-    fc.oneof(fc.integer({ min: 0, max: 13 }).map((m) => String(m).padStart(2, '0')), digits(2)),
-    fc.oneof(fc.integer({ min: 0, max: 32 }).map((d) => String(d).padStart(2, '0')), digits(2)),
-    fc.oneof(fc.integer({ min: 0, max: 24 }).map((h) => String(h).padStart(2, '0')), digits(2)),
-    fc.oneof(fc.integer({ min: 0, max: 60 }).map((m) => String(m).padStart(2, '0')), digits(2)),
-    fc.oneof(fc.constant(''), digits(2).map((s) => `:${s}`), fc.tuple(digits(2), fc.string({ maxLength: 5 })).map(([s, f]) => `:${s}.${f}`), fc.string({ maxLength: 4 })),
+    fc.oneof(
+      fc.integer({ min: 0, max: 13 }).map((m) => String(m).padStart(2, '0')),
+      digits(2),
+    ),
+    fc.oneof(
+      fc.integer({ min: 0, max: 32 }).map((d) => String(d).padStart(2, '0')),
+      digits(2),
+    ),
+    fc.oneof(
+      fc.integer({ min: 0, max: 24 }).map((h) => String(h).padStart(2, '0')),
+      digits(2),
+    ),
+    fc.oneof(
+      fc.integer({ min: 0, max: 60 }).map((m) => String(m).padStart(2, '0')),
+      digits(2),
+    ),
+    fc.oneof(
+      fc.constant(''),
+      digits(2).map((s) => `:${s}`),
+      fc.tuple(digits(2), fc.string({ maxLength: 5 })).map(([s, f]) => `:${s}.${f}`),
+      fc.string({ maxLength: 4 }),
+    ),
     fc.constantFrom('-', '-', '-', '/', 'T', ' '),
     fc.constantFrom('T', 'T', 'T', ' ', 't'),
   )
   .map(([y, mo, d, h, mi, tail, sep, t]) => `${y}${sep}${mo}${sep}${d}${t}${h}:${mi}${tail}`);
 
 describe('isValidDeparture and localMinutes', () => {
-  it('give the feature module\'s minutes for every valid date-time in range', () => {
+  it("give the feature module's minutes for every valid date-time in range", () => {
     fc.assert(
-      fc.property(fc.date({ min: new Date('1970-01-01T00:00Z'), max: new Date('2100-12-31T23:59Z'), noInvalidDate: true }), (d) => {
-        const s = d.toISOString().slice(0, 16);
-        expect(localMinutes(s)).toBe(departureMinutes(s));
-      }),
+      fc.property(
+        fc.date({ min: new Date('1970-01-01T00:00Z'), max: new Date('2100-12-31T23:59Z'), noInvalidDate: true }),
+        (d) => {
+          const s = d.toISOString().slice(0, 16);
+          expect(localMinutes(s)).toBe(departureMinutes(s));
+        },
+      ),
       { numRuns: 20_000 },
     );
   });
@@ -66,8 +87,14 @@ describe('isValidDeparture and localMinutes', () => {
 
 describe('isAirportCode', () => {
   it('agrees with AIRPORT_PATTERN (the pattern the OpenAPI document publishes)', () => {
-    const nearCode = fc.oneof(fc.string({ maxLength: 4 }), fc.array(fc.constantFrom('A', 'Z', 'a', '@', '[', 'É', '0'), { maxLength: 4 }).map((c) => c.join('')));
-    fc.assert(fc.property(nearCode, (s) => isAirportCode(s) === AIRPORT_PATTERN.test(s)), { numRuns: 5000 });
+    const nearCode = fc.oneof(
+      fc.string({ maxLength: 4 }),
+      fc.array(fc.constantFrom('A', 'Z', 'a', '@', '[', 'É', '0'), { maxLength: 4 }).map((c) => c.join('')),
+    );
+    fc.assert(
+      fc.property(nearCode, (s) => isAirportCode(s) === AIRPORT_PATTERN.test(s)),
+      { numRuns: 5000 },
+    );
     expect(isAirportCode('ORD')).toBe(true);
     expect(isAirportCode('ORD\n')).toBe(false);
   });

@@ -90,13 +90,25 @@ function digit(s: string, i: number): number {
 export function localMinutes(s: string): number {
   const n = s.length;
   if (n < 16 || n > 32) return Number.NaN;
-  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58) return Number.NaN;
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58)
+    return Number.NaN;
   const year = digit(s, 0) * 1000 + digit(s, 1) * 100 + digit(s, 2) * 10 + digit(s, 3);
   const month = digit(s, 5) * 10 + digit(s, 6);
   const day = digit(s, 8) * 10 + digit(s, 9);
   const hour = digit(s, 11) * 10 + digit(s, 12);
   const minute = digit(s, 14) * 10 + digit(s, 15);
-  if (year < LIMITS.yearMin || year > LIMITS.yearMax || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return Number.NaN;
+  if (
+    year < LIMITS.yearMin ||
+    year > LIMITS.yearMax ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59
+  )
+    return Number.NaN;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month])) return Number.NaN;
   if (n > 16) {
@@ -137,16 +149,25 @@ export function checkFlight(value: unknown, at: string, issues: Issue[]): value 
 /** checkFlight that also returns the departure's minutes since the epoch (NaN when invalid). */
 function flightMinutes(value: unknown, at: string, issues: Issue[]): number {
   if (!isObject(value)) {
-    issues.push({ field: at === '' ? 'body' : at, problem: `must be a flight object with ${FLIGHT_FIELDS.join(', ')}, got ${describeValue(value)}` });
+    issues.push({
+      field: at === '' ? 'body' : at,
+      problem: `must be a flight object with ${FLIGHT_FIELDS.join(', ')}, got ${describeValue(value)}`,
+    });
     return Number.NaN;
   }
   const prefix = at === '' ? '' : `${at}.`;
   const before = issues.length;
   const departure = value.departure;
   const minutes = typeof departure === 'string' ? localMinutes(departure) : Number.NaN;
-  if (Number.isNaN(minutes)) issues.push({ field: `${prefix}departure`, problem: `${DEPARTURE_PROBLEM}, got ${describeValue(departure)}` });
+  if (Number.isNaN(minutes))
+    issues.push({ field: `${prefix}departure`, problem: `${DEPARTURE_PROBLEM}, got ${describeValue(departure)}` });
   const distance = value.distance;
-  if (typeof distance !== 'number' || !Number.isFinite(distance) || distance < LIMITS.distanceMin || distance > LIMITS.distanceMax) {
+  if (
+    typeof distance !== 'number' ||
+    !Number.isFinite(distance) ||
+    distance < LIMITS.distanceMin ||
+    distance > LIMITS.distanceMax
+  ) {
     issues.push({ field: `${prefix}distance`, problem: `${DISTANCE_PROBLEM}, got ${describeValue(distance)}` });
   }
   checkAirport(value.origin, `${prefix}origin`, issues);
@@ -170,10 +191,20 @@ export function parsePredictBody(body: unknown, maxBatch: number): PredictReques
   if (isObject(body) && 'flights' in body) {
     const list = body.flights;
     if (!Array.isArray(list) || list.length === 0) {
-      throw new RequestError(400, [{ field: 'flights', problem: `must be an array of 1 to ${maxBatch} flight objects, got ${Array.isArray(list) ? 'an empty array' : describeValue(list)}` }]);
+      throw new RequestError(400, [
+        {
+          field: 'flights',
+          problem: `must be an array of 1 to ${maxBatch} flight objects, got ${Array.isArray(list) ? 'an empty array' : describeValue(list)}`,
+        },
+      ]);
     }
     if (list.length > maxBatch) {
-      throw new RequestError(413, [{ field: 'flights', problem: `has ${list.length} items; at most ${maxBatch} are allowed per request (split the batch)` }]);
+      throw new RequestError(413, [
+        {
+          field: 'flights',
+          problem: `has ${list.length} items; at most ${maxBatch} are allowed per request (split the batch)`,
+        },
+      ]);
     }
     const flights: RawFlight[] = new Array(list.length);
     const minutes = new Float64Array(list.length);
@@ -207,11 +238,21 @@ export interface FeedbackRequest {
 
 export function parseFeedbackBody(body: unknown): FeedbackRequest {
   if (!isObject(body)) {
-    throw new RequestError(400, [{ field: 'body', problem: `must be an object with delayMinutes and either requestId or flight, got ${describeValue(body)}` }]);
+    throw new RequestError(400, [
+      {
+        field: 'body',
+        problem: `must be an object with delayMinutes and either requestId or flight, got ${describeValue(body)}`,
+      },
+    ]);
   }
   const issues: Issue[] = [];
   const delay = body.delayMinutes;
-  if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < LIMITS.delayMinutesMin || delay > LIMITS.delayMinutesMax) {
+  if (
+    typeof delay !== 'number' ||
+    !Number.isFinite(delay) ||
+    delay < LIMITS.delayMinutesMin ||
+    delay > LIMITS.delayMinutesMax
+  ) {
     issues.push({
       field: 'delayMinutes',
       problem: `must be a finite number of minutes between ${LIMITS.delayMinutesMin} and ${LIMITS.delayMinutesMax} (negative = early), got ${describeValue(delay)}`,
@@ -221,16 +262,36 @@ export function parseFeedbackBody(body: unknown): FeedbackRequest {
   if (body.requestId !== undefined) {
     const index = body.index ?? 0;
     if (typeof body.requestId !== 'string' || body.requestId.length === 0 || body.requestId.length > 128) {
-      issues.push({ field: 'requestId', problem: `must be the request id a prediction returned, got ${describeValue(body.requestId)}` });
+      issues.push({
+        field: 'requestId',
+        problem: `must be the request id a prediction returned, got ${describeValue(body.requestId)}`,
+      });
     } else if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) {
-      issues.push({ field: 'index', problem: `must be a non-negative integer (the row of a batch request), got ${describeValue(index)}` });
+      issues.push({
+        field: 'index',
+        problem: `must be a non-negative integer (the row of a batch request), got ${describeValue(index)}`,
+      });
     } else target = { kind: 'request', requestId: body.requestId, index };
   } else if (body.flight !== undefined) {
     const flight = body.flight;
-    if (!isObject(flight)) issues.push({ field: 'flight', problem: `must be an object with departure, origin and destination, got ${describeValue(flight)}` });
+    if (!isObject(flight))
+      issues.push({
+        field: 'flight',
+        problem: `must be an object with departure, origin and destination, got ${describeValue(flight)}`,
+      });
     else {
-      const ok = [checkDeparture(flight.departure, 'flight.departure', issues), checkAirport(flight.origin, 'flight.origin', issues), checkAirport(flight.destination, 'flight.destination', issues)];
-      if (ok.every(Boolean)) target = { kind: 'flight', departure: flight.departure as string, origin: flight.origin as string, destination: flight.destination as string };
+      const ok = [
+        checkDeparture(flight.departure, 'flight.departure', issues),
+        checkAirport(flight.origin, 'flight.origin', issues),
+        checkAirport(flight.destination, 'flight.destination', issues),
+      ];
+      if (ok.every(Boolean))
+        target = {
+          kind: 'flight',
+          departure: flight.departure as string,
+          origin: flight.origin as string,
+          destination: flight.destination as string,
+        };
     }
   } else {
     issues.push({ field: 'requestId', problem: 'or flight is required: say which prediction the outcome belongs to' });

@@ -68,7 +68,9 @@ export async function loadFlights(options: LoadOptions = {}): Promise<FlightTabl
   const started = performance.now();
   const table = await convertParquet(source, sourceSha256);
   await writeCache(cacheDir, table);
-  log(`converted ${table.rows.toLocaleString('en-US')} flights in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `converted ${table.rows.toLocaleString('en-US')} flights in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   return table;
 }
 
@@ -108,9 +110,17 @@ async function writeCache(dir: string, table: FlightTable): Promise<void> {
   await mkdir(staging, { recursive: true });
   for (const name of COLUMNS) {
     const column = table[name];
-    await writeFile(path.join(staging, `${name}.bin`), new Uint8Array(column.buffer, column.byteOffset, column.byteLength));
+    await writeFile(
+      path.join(staging, `${name}.bin`),
+      new Uint8Array(column.buffer, column.byteOffset, column.byteLength),
+    );
   }
-  const meta: CacheMeta = { format: CACHE_FORMAT, sourceSha256: table.sourceSha256, rows: table.rows, airports: table.airports };
+  const meta: CacheMeta = {
+    format: CACHE_FORMAT,
+    sourceSha256: table.sourceSha256,
+    rows: table.rows,
+    airports: table.airports,
+  };
   await writeFile(path.join(staging, 'meta.json'), JSON.stringify(meta));
   await rm(dir, { recursive: true, force: true });
   await mkdir(path.dirname(dir), { recursive: true });
@@ -130,7 +140,10 @@ export async function convertParquet(source: Uint8Array, sourceSha256: string): 
     // Minutes since the epoch as a plain number: no Date objects for 3M rows.
     parsers: { timestampFromMicroseconds: (micros: bigint) => Number(micros / 60_000_000n) },
     onChunk: (chunk) => {
-      (chunks[chunk.columnName] ??= []).push({ rowStart: chunk.rowStart, data: chunk.columnData as ArrayLike<unknown> });
+      (chunks[chunk.columnName] ??= []).push({
+        rowStart: chunk.rowStart,
+        data: chunk.columnData as ArrayLike<unknown>,
+      });
     },
   });
   const column = (name: string): unknown[] => {
@@ -145,8 +158,14 @@ export async function convertParquet(source: Uint8Array, sourceSha256: string): 
   const origins = column('origin');
   const destinations = column('destination');
   const rows = dates.length;
-  for (const [name, values] of [['delay', delays], ['distance', distances], ['origin', origins], ['destination', destinations]] as const) {
-    if (values.length !== rows) throw new Error(`flights parquet: column ${name} has ${values.length} rows, date has ${rows}`);
+  for (const [name, values] of [
+    ['delay', delays],
+    ['distance', distances],
+    ['origin', origins],
+    ['destination', destinations],
+  ] as const) {
+    if (values.length !== rows)
+      throw new Error(`flights parquet: column ${name} has ${values.length} rows, date has ${rows}`);
   }
   const airportSet = new Set<string>();
   for (let i = 0; i < rows; i++) {
@@ -227,7 +246,10 @@ export function isDelayed(table: FlightTable, row: number): boolean {
 }
 
 /** One table row as the service would receive it. */
-export function rawFlightAt(table: FlightTable, row: number): { departure: string; distance: number; origin: string; destination: string } {
+export function rawFlightAt(
+  table: FlightTable,
+  row: number,
+): { departure: string; distance: number; origin: string; destination: string } {
   return {
     departure: isoFromMinutes(table.departure[row]),
     distance: table.distance[row],

@@ -22,7 +22,18 @@ describe('departureMinutes', () => {
       expect(departureMinutes(iso)).toBe(referenceMinutes(iso));
       expect(departureMinutes(`${iso}:59.123`)).toBe(referenceMinutes(iso));
     }
-    for (const bad of ['2001-02-29T10:00', '2000-02-30T10:00', '2001-13-01T00:00', '2001-01-01T24:00', '2001-01-01 10:00', '2001-01-01T10:00Z', '2001-01-01T10:0', '2001-01-01T10:00:5', '2001-01-01T10:00:00.', 'x001-01-01T10:00']) {
+    for (const bad of [
+      '2001-02-29T10:00',
+      '2000-02-30T10:00',
+      '2001-13-01T00:00',
+      '2001-01-01T24:00',
+      '2001-01-01 10:00',
+      '2001-01-01T10:00Z',
+      '2001-01-01T10:0',
+      '2001-01-01T10:00:5',
+      '2001-01-01T10:00:00.',
+      'x001-01-01T10:00',
+    ]) {
       expect(departureMinutes(bad), bad).toBeNaN();
       expect(referenceMinutes(bad), bad).toBeNaN();
     }

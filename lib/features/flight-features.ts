@@ -50,14 +50,16 @@ export function dayOfMonthFromDays(days: number): number {
 export function departureMinutes(departure: string): number {
   const s = departure;
   const n = s.length;
-  if (n < 16 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58) return Number.NaN;
+  if (n < 16 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58)
+    return Number.NaN;
   const century = twoDigits(s, 0);
   const yy = twoDigits(s, 2);
   const month = twoDigits(s, 5);
   const day = twoDigits(s, 8);
   const hour = twoDigits(s, 11);
   const minute = twoDigits(s, 14);
-  if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return Number.NaN;
+  if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59)
+    return Number.NaN;
   const year = century * 100 + yy;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   if (day > (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month])) return Number.NaN;
@@ -97,7 +99,13 @@ export function airportHourKey(airport: string, hour: number): string {
 
 /** The string keys of one flight, in STRING_INPUTS order. */
 export function stringKeys(origin: string, destination: string, hour: number): string[] {
-  return [origin, destination, routeKey(origin, destination), airportHourKey(origin, hour), airportHourKey(destination, hour)];
+  return [
+    origin,
+    destination,
+    routeKey(origin, destination),
+    airportHourKey(origin, hour),
+    airportHourKey(destination, hour),
+  ];
 }
 
 /**
@@ -111,7 +119,8 @@ export function toModelInputs(flights: readonly RawFlight[]): ModelInputs {
   for (let r = 0; r < rows; r++) {
     const flight = flights[r];
     const minutes = departureMinutes(flight.departure);
-    if (Number.isNaN(minutes)) throw new Error(`flights[${r}].departure is not a local ISO time: ${JSON.stringify(flight.departure)}`);
+    if (Number.isNaN(minutes))
+      throw new Error(`flights[${r}].departure is not a local ISO time: ${JSON.stringify(flight.departure)}`);
     writeNumericInputs(minutes, flight.distance, numeric, r * NUMERIC_INPUTS.length);
     const keys = stringKeys(flight.origin, flight.destination, hourOfDay(minutes));
     for (let k = 0; k < keys.length; k++) columns[k][r] = keys[k];
@@ -136,7 +145,8 @@ export function encodeFeatures(inputs: ModelInputs, spec: FeatureSpec): Float32A
   const out = new Float32Array(inputs.rows * cols);
   const lookups = spec.lookups.map((lookup) => {
     const column = inputs.strings[lookup.input];
-    if (!column) throw new Error(`model inputs have no string input "${lookup.input}" needed by feature ${lookup.name}`);
+    if (!column)
+      throw new Error(`model inputs have no string input "${lookup.input}" needed by feature ${lookup.name}`);
     return { column, find: lookupFunction(lookup) };
   });
   for (let r = 0; r < inputs.rows; r++) {

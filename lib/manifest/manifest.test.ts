@@ -17,8 +17,16 @@ function manifest(): ProductionManifest {
   return {
     schemaVersion: 1,
     model: 'flight-delay',
-    champion: { version: '2001-05-01-aaaaaaaa', path: 'models/flight-delay/2001-05-01-aaaaaaaa/model.onnx', sha256: SHA_A },
-    previous: { version: '2001-04-01-bbbbbbbb', path: 'models/flight-delay/2001-04-01-bbbbbbbb/model.onnx', sha256: SHA_B },
+    champion: {
+      version: '2001-05-01-aaaaaaaa',
+      path: 'models/flight-delay/2001-05-01-aaaaaaaa/model.onnx',
+      sha256: SHA_A,
+    },
+    previous: {
+      version: '2001-04-01-bbbbbbbb',
+      path: 'models/flight-delay/2001-04-01-bbbbbbbb/model.onnx',
+      sha256: SHA_B,
+    },
     challenger: null,
     reason: 'promote 2001-05-01-aaaaaaaa over 2001-04-01-bbbbbbbb',
     updatedAt: '2001-05-01T08:00:00Z',
@@ -29,7 +37,13 @@ describe('manifest schema validation', () => {
   it('accepts a valid manifest, with or without previous and challenger', () => {
     expect(manifestErrors(manifest())).toEqual([]);
     expect(manifestErrors({ ...manifest(), previous: null })).toEqual([]);
-    const challenger = { version: '2001-05-08-cccccccc', path: 'models/flight-delay/2001-05-08-cccccccc/model.onnx', sha256: 'c'.repeat(64), mode: 'canary', traffic: 0.1 };
+    const challenger = {
+      version: '2001-05-08-cccccccc',
+      path: 'models/flight-delay/2001-05-08-cccccccc/model.onnx',
+      sha256: 'c'.repeat(64),
+      mode: 'canary',
+      traffic: 0.1,
+    };
     expect(manifestErrors({ ...manifest(), challenger })).toEqual([]);
   });
 
@@ -72,17 +86,26 @@ describe('manifest schema validation', () => {
   it('checks cross-field rules and types', () => {
     const same = manifest();
     same.previous = { ...same.champion };
-    expect(manifestErrors(same)).toEqual(['manifest.previous.version must differ from manifest.champion.version (2001-05-01-aaaaaaaa)']);
-    expect(manifestErrors({ ...manifest(), champion: 'v1' })).toEqual(['manifest.champion must be an object, got "v1"']);
-    expect(manifestErrors([])).toEqual(['manifest must be an object, got an array']);
-    expect(manifestErrors({ ...manifest(), challenger: { ...manifest().champion, version: 'x', mode: 'canary', traffic: 0 } })).toEqual([
-      'manifest.challenger.traffic must be above 0 in canary mode (use mode "shadow" for no traffic)',
+    expect(manifestErrors(same)).toEqual([
+      'manifest.previous.version must differ from manifest.champion.version (2001-05-01-aaaaaaaa)',
     ]);
+    expect(manifestErrors({ ...manifest(), champion: 'v1' })).toEqual([
+      'manifest.champion must be an object, got "v1"',
+    ]);
+    expect(manifestErrors([])).toEqual(['manifest must be an object, got an array']);
+    expect(
+      manifestErrors({
+        ...manifest(),
+        challenger: { ...manifest().champion, version: 'x', mode: 'canary', traffic: 0 },
+      }),
+    ).toEqual(['manifest.challenger.traffic must be above 0 in canary mode (use mode "shadow" for no traffic)']);
   });
 
   it('throws a SchemaError that names the file and lists the errors', () => {
     expect(() => validateManifest({ ...manifest(), reason: 3 })).toThrow(SchemaError);
-    expect(() => validateManifest({ ...manifest(), reason: 3 })).toThrow(/manifests\/production\.json is invalid:\n {2}- manifest\.reason must be a string, got 3/);
+    expect(() => validateManifest({ ...manifest(), reason: 3 })).toThrow(
+      /manifests\/production\.json is invalid:\n {2}- manifest\.reason must be a string, got 3/,
+    );
     expect(() => parseManifest('{ nope')).toThrow(/manifests\/production\.json is not valid JSON/);
   });
 
@@ -100,12 +123,30 @@ describe('manifest schema validation', () => {
 describe('stable manifest formatting', () => {
   it('uses a fixed key order, 2-space indent and a trailing newline, whatever the input order', () => {
     const m = manifest();
-    const shuffled = JSON.parse(JSON.stringify({ updatedAt: m.updatedAt, reason: m.reason, challenger: null, previous: m.previous, champion: { sha256: SHA_A, path: m.champion.path, version: m.champion.version }, model: m.model, schemaVersion: 1 }));
+    const shuffled = JSON.parse(
+      JSON.stringify({
+        updatedAt: m.updatedAt,
+        reason: m.reason,
+        challenger: null,
+        previous: m.previous,
+        champion: { sha256: SHA_A, path: m.champion.path, version: m.champion.version },
+        model: m.model,
+        schemaVersion: 1,
+      }),
+    );
     expect(formatManifest(shuffled)).toBe(formatManifest(m));
     const text = formatManifest(m);
     expect(text.endsWith('}\n')).toBe(true);
     expect(text.split('\n')[1]).toBe('  "schemaVersion": 1,');
-    expect(Object.keys(JSON.parse(text))).toEqual(['schemaVersion', 'model', 'champion', 'previous', 'challenger', 'reason', 'updatedAt']);
+    expect(Object.keys(JSON.parse(text))).toEqual([
+      'schemaVersion',
+      'model',
+      'champion',
+      'previous',
+      'challenger',
+      'reason',
+      'updatedAt',
+    ]);
     expect(Object.keys(JSON.parse(text).champion)).toEqual(['version', 'path', 'sha256']);
   });
 });
@@ -126,7 +167,9 @@ describe('manifest files and artifact checks', () => {
     await writeManifest(files, manifest());
     expect(await readManifest(files)).toEqual(manifest());
     expect(await files.readText(MANIFEST_PATH)).toBe(formatManifest(manifest()));
-    await expect(writeManifest(files, { ...manifest(), updatedAt: 'now' })).rejects.toThrow(/the new manifests\/production\.json is invalid:\n {2}- manifest\.updatedAt/);
+    await expect(writeManifest(files, { ...manifest(), updatedAt: 'now' })).rejects.toThrow(
+      /the new manifests\/production\.json is invalid:\n {2}- manifest\.updatedAt/,
+    );
     expect(await files.readText(MANIFEST_PATH)).toBe(formatManifest(manifest()));
     await writeDataClock(files, { asOf: '2001-05-08T00:00' });
     expect(await files.readText('manifests/data-clock.json')).toBe('{\n  "asOf": "2001-05-08T00:00"\n}\n');
@@ -141,10 +184,17 @@ describe('manifest files and artifact checks', () => {
     await files.write(m.previous!.path, 'not what the manifest says');
     const problems = await manifestArtifactProblems(files, m);
     expect(problems).toEqual([
-      { field: 'previous', message: expect.stringMatching(/^manifest\.previous\.sha256 does not match models\/flight-delay\/2001-04-01-bbbbbbbb\/model\.onnx \(manifest b{64}, file [0-9a-f]{64}\)$/) },
+      {
+        field: 'previous',
+        message: expect.stringMatching(
+          /^manifest\.previous\.sha256 does not match models\/flight-delay\/2001-04-01-bbbbbbbb\/model\.onnx \(manifest b{64}, file [0-9a-f]{64}\)$/,
+        ),
+      },
     ]);
     await rm(path.join(root, m.champion.path));
-    await expect(verifyManifestArtifacts(files, m)).rejects.toThrow('manifest.champion.path models/flight-delay/2001-05-01-aaaaaaaa/model.onnx does not exist');
+    await expect(verifyManifestArtifacts(files, m)).rejects.toThrow(
+      'manifest.champion.path models/flight-delay/2001-05-01-aaaaaaaa/model.onnx does not exist',
+    );
     await writeFile(path.join(root, m.champion.path), champion);
     await files.write(m.previous!.path, 'x');
     m.previous!.sha256 = sha256Hex('x');
@@ -154,7 +204,8 @@ describe('manifest files and artifact checks', () => {
     expect(await manifestArtifactProblems(files, m)).toEqual([
       {
         field: 'champion',
-        message: 'manifest.champion.path models/flight-delay/2001-05-01-aaaaaaaa/model.onnx is not the registry path of version 2001-05-08-cccccccc (models/flight-delay/2001-05-08-cccccccc/model.onnx)',
+        message:
+          'manifest.champion.path models/flight-delay/2001-05-01-aaaaaaaa/model.onnx is not the registry path of version 2001-05-08-cccccccc (models/flight-delay/2001-05-08-cccccccc/model.onnx)',
       },
     ]);
   });

@@ -6,6 +6,7 @@ import type { RepoFiles } from '../util/repo-files.ts';
 import { formatDataClock, formatManifest } from './format.ts';
 import type { DataClock, ProductionManifest } from './schema.ts';
 import { validateDataClock, validateManifest } from './validate.ts';
+import { errorMessage } from '../util/errors.ts';
 
 export const MANIFEST_PATH = 'manifests/production.json';
 export const DATA_CLOCK_PATH = 'manifests/data-clock.json';
@@ -14,7 +15,7 @@ function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`${file} is not valid JSON: ${errorMessage(error)}`);
   }
 }
 

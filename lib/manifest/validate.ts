@@ -53,7 +53,8 @@ class Checker {
       return null;
     }
     for (const key of Object.keys(value)) {
-      if (!known.includes(key)) this.fail(`${field}.${key}`, `is not a known field (expected one of ${known.join(', ')})`);
+      if (!known.includes(key))
+        this.fail(`${field}.${key}`, `is not a known field (expected one of ${known.join(', ')})`);
     }
     for (const key of known) {
       if (!(key in value)) this.fail(`${field}.${key}`, 'is missing');
@@ -82,7 +83,11 @@ class Checker {
 
 function checkRelativePath(c: Checker, value: unknown, field: string): void {
   if (!c.string(value, field)) return;
-  if (value.startsWith('/') || value.includes('\\') || value.split('/').some((part) => part === '..' || part === '.' || part === '')) {
+  if (
+    value.startsWith('/') ||
+    value.includes('\\') ||
+    value.split('/').some((part) => part === '..' || part === '.' || part === '')
+  ) {
     c.fail(field, `must be a repository-relative POSIX path without "." or ".." segments, got ${describe(value)}`);
   } else if (!value.endsWith('.onnx')) {
     c.fail(field, `must name an .onnx file, got ${describe(value)}`);
@@ -91,7 +96,15 @@ function checkRelativePath(c: Checker, value: unknown, field: string): void {
 
 const ENTRY_FIELDS = ['version', 'path', 'sha256'] as const;
 const CHALLENGER_FIELDS = [...ENTRY_FIELDS, 'mode', 'traffic'] as const;
-export const MANIFEST_FIELDS = ['schemaVersion', 'model', 'champion', 'previous', 'challenger', 'reason', 'updatedAt'] as const;
+export const MANIFEST_FIELDS = [
+  'schemaVersion',
+  'model',
+  'champion',
+  'previous',
+  'challenger',
+  'reason',
+  'updatedAt',
+] as const;
 
 function checkEntry(c: Checker, value: unknown, field: string, challenger: boolean): void {
   const entry = c.object(value, field, challenger ? CHALLENGER_FIELDS : ENTRY_FIELDS);
@@ -100,7 +113,8 @@ function checkEntry(c: Checker, value: unknown, field: string, challenger: boole
   checkRelativePath(c, entry.path, `${field}.path`);
   c.string(entry.sha256, `${field}.sha256`, SHA256_PATTERN, '64 lowercase hex characters');
   if (!challenger) return;
-  if ('mode' in entry && entry.mode !== 'shadow' && entry.mode !== 'canary') c.fail(`${field}.mode`, `must be "shadow" or "canary", got ${describe(entry.mode)}`);
+  if ('mode' in entry && entry.mode !== 'shadow' && entry.mode !== 'canary')
+    c.fail(`${field}.mode`, `must be "shadow" or "canary", got ${describe(entry.mode)}`);
   if (!('traffic' in entry)) return;
   if (typeof entry.traffic !== 'number' || !Number.isFinite(entry.traffic) || entry.traffic < 0 || entry.traffic > 1) {
     c.fail(`${field}.traffic`, `must be a number from 0 to 1, got ${describe(entry.traffic)}`);
@@ -114,8 +128,10 @@ export function manifestErrors(value: unknown, root = 'manifest'): string[] {
   const c = new Checker();
   const m = c.object(value, root, MANIFEST_FIELDS);
   if (!m) return c.errors;
-  if ('schemaVersion' in m && m.schemaVersion !== 1) c.fail(`${root}.schemaVersion`, `must be 1, got ${describe(m.schemaVersion)}`);
-  if ('model' in m && m.model !== 'flight-delay') c.fail(`${root}.model`, `must be "flight-delay", got ${describe(m.model)}`);
+  if ('schemaVersion' in m && m.schemaVersion !== 1)
+    c.fail(`${root}.schemaVersion`, `must be 1, got ${describe(m.schemaVersion)}`);
+  if ('model' in m && m.model !== 'flight-delay')
+    c.fail(`${root}.model`, `must be "flight-delay", got ${describe(m.model)}`);
   if ('champion' in m) checkEntry(c, m.champion, `${root}.champion`, false);
   if (m.previous !== null && 'previous' in m) checkEntry(c, m.previous, `${root}.previous`, false);
   if (m.challenger !== null && 'challenger' in m) checkEntry(c, m.challenger, `${root}.challenger`, true);
@@ -124,7 +140,8 @@ export function manifestErrors(value: unknown, root = 'manifest'): string[] {
     c.fail(`${root}.updatedAt`, `must be an ISO 8601 instant like 2001-05-01T12:00:00Z, got ${describe(m.updatedAt)}`);
   }
   // Cross-field rules, only when the entries themselves are well-formed enough to compare.
-  const version = (entry: unknown) => (isObject(entry) && typeof entry.version === 'string' ? entry.version : undefined);
+  const version = (entry: unknown) =>
+    isObject(entry) && typeof entry.version === 'string' ? entry.version : undefined;
   const champion = version(m.champion);
   if (champion !== undefined && champion === version(m.previous)) {
     c.fail(`${root}.previous.version`, `must differ from ${root}.champion.version (${champion})`);
@@ -148,7 +165,8 @@ export function dataClockErrors(value: unknown, root = 'dataClock'): string[] {
   if (c.string(clock.asOf, `${root}.asOf`, AS_OF, 'a date like 2001-05-01 or 2001-05-01T00:00')) {
     const [date] = clock.asOf.split('T');
     const parsed = new Date(`${date}T00:00:00Z`);
-    if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== date) c.fail(`${root}.asOf`, `is not a calendar date: ${describe(clock.asOf)}`);
+    if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== date)
+      c.fail(`${root}.asOf`, `is not a calendar date: ${describe(clock.asOf)}`);
   }
   return c.errors;
 }

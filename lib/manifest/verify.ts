@@ -12,7 +12,11 @@ export interface ArtifactProblem {
   message: string;
 }
 
-export async function manifestArtifactProblems(files: RepoFiles, manifest: ProductionManifest, root = 'manifest'): Promise<ArtifactProblem[]> {
+export async function manifestArtifactProblems(
+  files: RepoFiles,
+  manifest: ProductionManifest,
+  root = 'manifest',
+): Promise<ArtifactProblem[]> {
   const problems: ArtifactProblem[] = [];
   const entries: [ArtifactProblem['field'], ManifestEntry | null][] = [
     ['champion', manifest.champion],
@@ -23,7 +27,10 @@ export async function manifestArtifactProblems(files: RepoFiles, manifest: Produ
     if (!entry) continue;
     const expected = `models/flight-delay/${entry.version}/model.onnx`;
     if (entry.path !== expected) {
-      problems.push({ field, message: `${root}.${field}.path ${entry.path} is not the registry path of version ${entry.version} (${expected})` });
+      problems.push({
+        field,
+        message: `${root}.${field}.path ${entry.path} is not the registry path of version ${entry.version} (${expected})`,
+      });
     }
     if (!(await files.exists(entry.path))) {
       problems.push({ field, message: `${root}.${field}.path ${entry.path} does not exist` });
@@ -31,7 +38,10 @@ export async function manifestArtifactProblems(files: RepoFiles, manifest: Produ
     }
     const actual = sha256Hex(await files.read(entry.path));
     if (actual !== entry.sha256) {
-      problems.push({ field, message: `${root}.${field}.sha256 does not match ${entry.path} (manifest ${entry.sha256}, file ${actual})` });
+      problems.push({
+        field,
+        message: `${root}.${field}.sha256 does not match ${entry.path} (manifest ${entry.sha256}, file ${actual})`,
+      });
     }
   }
   return problems;
@@ -40,5 +50,8 @@ export async function manifestArtifactProblems(files: RepoFiles, manifest: Produ
 /** Throws one error listing every problem. */
 export async function verifyManifestArtifacts(files: RepoFiles, manifest: ProductionManifest): Promise<void> {
   const problems = await manifestArtifactProblems(files, manifest);
-  if (problems.length > 0) throw new Error(`manifests/production.json points at missing or altered artifacts:\n  - ${problems.map((p) => p.message).join('\n  - ')}`);
+  if (problems.length > 0)
+    throw new Error(
+      `manifests/production.json points at missing or altered artifacts:\n  - ${problems.map((p) => p.message).join('\n  - ')}`,
+    );
 }

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createPoissonOneStream, createRandom } from '../util/random.ts';
 import { alertBudget, auc } from './classification.ts';
-import { blockedSlots, pairedBootstrap, quantile, rankScores, weightedAuc, weightedRecallAtBudget, withSlots } from './bootstrap.ts';
+import {
+  blockedSlots,
+  pairedBootstrap,
+  quantile,
+  rankScores,
+  weightedAuc,
+  weightedRecallAtBudget,
+  withSlots,
+} from './bootstrap.ts';
 
 /** Labels and two models' scores: the candidate sees more of the label than the champion. */
 function twoModels(n: number, seed: number, candidateSignal = 0.35, championSignal = 0.15) {
@@ -31,7 +39,9 @@ describe('weighted metrics', () => {
     const ones = new Uint8Array(labels.length).fill(1);
     expect(weightedAuc(ranked, ones)).toBeCloseTo(auc(labels, candidate), 12);
     for (const budget of [0.1, 0.2, 0.37]) {
-      expect(weightedRecallAtBudget(ranked, ones, budget, labels.length, sum(labels))).toBe(alertBudget(labels, candidate, budget).recall);
+      expect(weightedRecallAtBudget(ranked, ones, budget, labels.length, sum(labels))).toBe(
+        alertBudget(labels, candidate, budget).recall,
+      );
     }
   });
 
@@ -50,7 +60,9 @@ describe('weighted metrics', () => {
     expect(weightedAuc(ranked, weights)).toBeCloseTo(auc(expanded, repeatedScores), 12);
     let positives = 0;
     for (let i = 0; i < labels.length; i++) positives += weights[i] * labels[i];
-    expect(weightedRecallAtBudget(ranked, weights, 0.2, sum(weights), positives)).toBe(alertBudget(expanded, repeatedScores, 0.2).recall);
+    expect(weightedRecallAtBudget(ranked, weights, 0.2, sum(weights), positives)).toBe(
+      alertBudget(expanded, repeatedScores, 0.2).recall,
+    );
   });
 
   it('give the same figures when weights live in the blocked layout the bootstrap uses', () => {
@@ -65,7 +77,9 @@ describe('weighted metrics', () => {
     for (const ranked of byRow) {
       const blocked = withSlots(ranked, slotOfRow);
       expect(weightedAuc(blocked, slotWeights)).toBe(weightedAuc(ranked, rowWeights));
-      expect(weightedRecallAtBudget(blocked, slotWeights, 0.2, sum(rowWeights), positives)).toBe(weightedRecallAtBudget(ranked, rowWeights, 0.2, sum(rowWeights), positives));
+      expect(weightedRecallAtBudget(blocked, slotWeights, 0.2, sum(rowWeights), positives)).toBe(
+        weightedRecallAtBudget(ranked, rowWeights, 0.2, sum(rowWeights), positives),
+      );
     }
   });
 });
@@ -79,8 +93,13 @@ describe('pairedBootstrap', () => {
       const truth =
         metric === 'auc'
           ? auc(population.labels, population.candidate) - auc(population.labels, population.champion)
-          : alertBudget(population.labels, population.candidate).recall - alertBudget(population.labels, population.champion).recall;
-      const result = pairedBootstrap(sample.labels, sample.candidate, sample.champion, { metric, iterations: 300, seed: 11 });
+          : alertBudget(population.labels, population.candidate).recall -
+            alertBudget(population.labels, population.champion).recall;
+      const result = pairedBootstrap(sample.labels, sample.candidate, sample.champion, {
+        metric,
+        iterations: 300,
+        seed: 11,
+      });
       expect(result.iterations).toBe(300);
       expect(result.lo).toBeGreaterThan(0);
       expect(result.lo).toBeLessThanOrEqual(truth);
@@ -110,23 +129,39 @@ describe('pairedBootstrap', () => {
   it('is reproducible from the seed', () => {
     const { labels, candidate, champion } = twoModels(3000, 7);
     const options = { metric: 'recallAtBudget' as const, iterations: 100, seed: 9 };
-    expect(pairedBootstrap(labels, candidate, champion, options)).toEqual(pairedBootstrap(labels, candidate, champion, options));
-    expect(pairedBootstrap(labels, candidate, champion, { ...options, seed: 10 }).lo).not.toBe(pairedBootstrap(labels, candidate, champion, options).lo);
+    expect(pairedBootstrap(labels, candidate, champion, options)).toEqual(
+      pairedBootstrap(labels, candidate, champion, options),
+    );
+    expect(pairedBootstrap(labels, candidate, champion, { ...options, seed: 10 }).lo).not.toBe(
+      pairedBootstrap(labels, candidate, champion, options).lo,
+    );
   });
 
   it('rejects mismatched inputs, naming them', () => {
     const labels = new Uint8Array(3);
-    expect(() => pairedBootstrap(labels, [1, 2, 3], [1, 2], { metric: 'auc', seed: 1 })).toThrow('3 labels but 3 candidate and 2 champion scores');
-    expect(() => pairedBootstrap(labels, [1, 2, 3], [1, 2, 3], { metric: 'auc', seed: 1, iterations: 0 })).toThrow('iterations must be a positive integer');
-    expect(() => pairedBootstrap(labels, [1, 2, 3], [1, 2, 3], { metric: 'f1' as 'auc', seed: 1 })).toThrow('unknown metric "f1"');
+    expect(() => pairedBootstrap(labels, [1, 2, 3], [1, 2], { metric: 'auc', seed: 1 })).toThrow(
+      '3 labels but 3 candidate and 2 champion scores',
+    );
+    expect(() => pairedBootstrap(labels, [1, 2, 3], [1, 2, 3], { metric: 'auc', seed: 1, iterations: 0 })).toThrow(
+      'iterations must be a positive integer',
+    );
+    expect(() => pairedBootstrap(labels, [1, 2, 3], [1, 2, 3], { metric: 'f1' as 'auc', seed: 1 })).toThrow(
+      'unknown metric "f1"',
+    );
   });
 
   it('runs on 500k rows (timing printed, not asserted; bench/metrics.ts times 1000 iterations)', () => {
     const { labels, candidate, champion } = twoModels(500_000, 8);
     const iterations = 20;
     const started = performance.now();
-    const result = pairedBootstrap(labels, Float32Array.from(candidate), Float32Array.from(champion), { metric: 'auc', iterations, seed: 1 });
-    console.log(`pairedBootstrap AUC, 500k rows × ${iterations} iterations (sorting included): ${(performance.now() - started).toFixed(0)} ms; delta ${result.delta.toFixed(4)} [${result.lo.toFixed(4)}, ${result.hi.toFixed(4)}]`);
+    const result = pairedBootstrap(labels, Float32Array.from(candidate), Float32Array.from(champion), {
+      metric: 'auc',
+      iterations,
+      seed: 1,
+    });
+    console.log(
+      `pairedBootstrap AUC, 500k rows × ${iterations} iterations (sorting included): ${(performance.now() - started).toFixed(0)} ms; delta ${result.delta.toFixed(4)} [${result.lo.toFixed(4)}, ${result.hi.toFixed(4)}]`,
+    );
     expect(result.iterations).toBe(iterations);
   });
 });

@@ -178,10 +178,14 @@ export function pairedBootstrap(
   const budget = options.budget ?? 0.2;
   const n = labels.length;
   if (scoresCandidate.length !== n || scoresChampion.length !== n) {
-    throw new Error(`pairedBootstrap: ${n} labels but ${scoresCandidate.length} candidate and ${scoresChampion.length} champion scores`);
+    throw new Error(
+      `pairedBootstrap: ${n} labels but ${scoresCandidate.length} candidate and ${scoresChampion.length} champion scores`,
+    );
   }
-  if (metric !== 'auc' && metric !== 'recallAtBudget') throw new Error(`pairedBootstrap: unknown metric ${JSON.stringify(metric)}`);
-  if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`pairedBootstrap: iterations must be a positive integer, got ${iterations}`);
+  if (metric !== 'auc' && metric !== 'recallAtBudget')
+    throw new Error(`pairedBootstrap: unknown metric ${JSON.stringify(metric)}`);
+  if (!Number.isInteger(iterations) || iterations < 1)
+    throw new Error(`pairedBootstrap: iterations must be a positive integer, got ${iterations}`);
   if (!Number.isFinite(seed)) throw new Error(`pairedBootstrap: seed must be a finite number, got ${seed}`);
   budgetCount(0, budget); // validates the budget
   for (let i = 0; i < n; i++) {

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../util/random.ts';
-import { alertBudget, auc, brier, budgetCount, expectedCalibrationError, logLoss, metricSet } from './classification.ts';
+import {
+  alertBudget,
+  auc,
+  brier,
+  budgetCount,
+  expectedCalibrationError,
+  logLoss,
+  metricSet,
+} from './classification.ts';
 import { scoreOrder } from './sort-order.ts';
 
 /** Random labels and scores rounded to `step`, so there are many ties. */
@@ -59,7 +67,10 @@ describe('auc', () => {
   });
 
   it('equals O(n²) pair counting on random data with ties', () => {
-    for (const [n, seed] of [[300, 1], [3000, 2]]) {
+    for (const [n, seed] of [
+      [300, 1],
+      [3000, 2],
+    ]) {
       const { labels, scores } = randomData(n, seed);
       expect(auc(labels, scores)).toBeCloseTo(bruteForceAuc(labels, scores), 12);
     }
@@ -118,7 +129,12 @@ describe('alertBudget', () => {
     for (let i = 0; i < 4000; i++) positives += labels[i];
     for (let i = 0; i < k; i++) caught += labels[ranked[i]];
     const result = alertBudget(labels, scores, 0.2);
-    expect(result).toEqual({ threshold: scores[ranked[k - 1]], flagged: k, recall: caught / positives, precision: caught / k });
+    expect(result).toEqual({
+      threshold: scores[ranked[k - 1]],
+      flagged: k,
+      recall: caught / positives,
+      precision: caught / k,
+    });
   });
 });
 

@@ -17,7 +17,8 @@ export interface AlertBudgetResult {
 const LOG_LOSS_EPSILON = 1e-15;
 
 function checkLabels(labels: Uint8Array, scores: ArrayLike<number>): void {
-  if (labels.length !== scores.length) throw new Error(`labels have ${labels.length} rows but scores have ${scores.length}`);
+  if (labels.length !== scores.length)
+    throw new Error(`labels have ${labels.length} rows but scores have ${scores.length}`);
   for (let i = 0; i < labels.length; i++) {
     if (labels[i] > 1) throw new Error(`labels[${i}] is ${labels[i]}, expected 0 or 1`);
   }
@@ -132,7 +133,12 @@ export function alertBudget(labels: Uint8Array, scores: ArrayLike<number>, budge
   return alertBudgetFromOrder(labels, scores, scoreOrder(scores), budget);
 }
 
-export function alertBudgetFromOrder(labels: Uint8Array, scores: ArrayLike<number>, order: Uint32Array, budget: number): AlertBudgetResult {
+export function alertBudgetFromOrder(
+  labels: Uint8Array,
+  scores: ArrayLike<number>,
+  order: Uint32Array,
+  budget: number,
+): AlertBudgetResult {
   const n = order.length;
   const flagged = budgetCount(n, budget);
   let positives = 0;

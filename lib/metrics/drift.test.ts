@@ -26,7 +26,9 @@ describe('referenceDistribution', () => {
 
   it('rejects empty and non-finite input naming the feature', () => {
     expect(() => referenceDistribution('distance', [])).toThrow('reference distribution of distance: no values');
-    expect(() => referenceDistribution('distance', [1, Number.NaN])).toThrow('reference distribution of distance: value 1 is NaN');
+    expect(() => referenceDistribution('distance', [1, Number.NaN])).toThrow(
+      'reference distribution of distance: value 1 is NaN',
+    );
   });
 });
 
@@ -51,7 +53,10 @@ describe('categoricalDistribution', () => {
 describe('psi', () => {
   const random = createRandom(5);
   const normal = (shift: number) =>
-    Float64Array.from({ length: 20_000 }, () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()) + shift);
+    Float64Array.from(
+      { length: 20_000 },
+      () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()) + shift,
+    );
   const reference = referenceDistribution('x', normal(0));
 
   it('is 0 for the reference sample itself and small for a fresh sample of the same distribution', () => {
@@ -67,6 +72,8 @@ describe('psi', () => {
     const value = psi({ feature: 'x', edges: [1, 2], shares: [0.5, 0.5] }, [1, 0]);
     expect(Number.isFinite(value)).toBe(true);
     expect(value).toBeGreaterThan(1);
-    expect(() => psi(reference, [1])).toThrow(`PSI of x: 1 actual shares for ${reference.shares.length} reference bins`);
+    expect(() => psi(reference, [1])).toThrow(
+      `PSI of x: 1 actual shares for ${reference.shares.length} reference bins`,
+    );
   });
 });

@@ -17,7 +17,8 @@ export const PSI_EPSILON = 1e-4;
  * one bin per value; others get up to `bins` quantile bins (fewer when quantiles coincide).
  */
 export function referenceDistribution(feature: string, values: ArrayLike<number>, bins = 10): ReferenceDistribution {
-  if (!Number.isInteger(bins) || bins < 1) throw new Error(`reference distribution of ${feature}: bins must be a positive integer, got ${bins}`);
+  if (!Number.isInteger(bins) || bins < 1)
+    throw new Error(`reference distribution of ${feature}: bins must be a positive integer, got ${bins}`);
   const n = values.length;
   if (n === 0) throw new Error(`reference distribution of ${feature}: no values`);
   const sorted = new Float64Array(n);
@@ -51,7 +52,8 @@ export function referenceDistribution(feature: string, values: ArrayLike<number>
 
 /** Shares of the `topN` most frequent keys (ties by key) plus OTHER_CATEGORY for the rest. */
 export function categoricalDistribution(feature: string, keys: readonly string[], topN = 20): ReferenceDistribution {
-  if (!Number.isInteger(topN) || topN < 1) throw new Error(`categorical distribution of ${feature}: topN must be a positive integer, got ${topN}`);
+  if (!Number.isInteger(topN) || topN < 1)
+    throw new Error(`categorical distribution of ${feature}: topN must be a positive integer, got ${topN}`);
   if (keys.length === 0) throw new Error(`categorical distribution of ${feature}: no values`);
   const counts = new Map<string, number>();
   for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -77,13 +79,17 @@ export function sharesFor(reference: ReferenceDistribution, values: ArrayLike<nu
       const value = values[i];
       if (typeof value !== 'string') throw new Error(`${reference.feature} is categorical; value ${i} is not a string`);
       const bin = index.get(value) ?? other;
-      if (bin < 0) throw new Error(`${reference.feature}: value ${JSON.stringify(value)} is not a reference category and there is no ${OTHER_CATEGORY} bin`);
+      if (bin < 0)
+        throw new Error(
+          `${reference.feature}: value ${JSON.stringify(value)} is not a reference category and there is no ${OTHER_CATEGORY} bin`,
+        );
       counts[bin]++;
     }
     return counts.map((c) => (n === 0 ? 0 : c / n));
   }
   const edges = reference.edges;
-  if (!edges || edges.length === 0) throw new Error(`reference distribution of ${reference.feature} has neither edges nor categories`);
+  if (!edges || edges.length === 0)
+    throw new Error(`reference distribution of ${reference.feature} has neither edges nor categories`);
   const counts = new Array<number>(edges.length).fill(0);
   const last = edges.length - 1;
   for (let i = 0; i < n; i++) {
@@ -105,7 +111,9 @@ export function sharesFor(reference: ReferenceDistribution, values: ArrayLike<nu
 /** Population stability index Σ (a − e)·ln(a / e), shares floored at PSI_EPSILON. */
 export function psi(reference: ReferenceDistribution, actualShares: readonly number[]): number {
   if (actualShares.length !== reference.shares.length) {
-    throw new Error(`PSI of ${reference.feature}: ${actualShares.length} actual shares for ${reference.shares.length} reference bins`);
+    throw new Error(
+      `PSI of ${reference.feature}: ${actualShares.length} actual shares for ${reference.shares.length} reference bins`,
+    );
   }
   let sum = 0;
   for (let i = 0; i < actualShares.length; i++) {

@@ -5,12 +5,30 @@ import { busiestOrigins, distanceBand, flightSliceNames, hourBand, sliceMetrics 
 
 describe('bands', () => {
   it('puts hours into four six-hour bands, fractional hours by their whole hour', () => {
-    expect([0, 5.99, 6, 11.5, 12, 17.98, 18, 23.99].map(hourBand)).toEqual(['00-05', '00-05', '06-11', '06-11', '12-17', '12-17', '18-23', '18-23']);
+    expect([0, 5.99, 6, 11.5, 12, 17.98, 18, 23.99].map(hourBand)).toEqual([
+      '00-05',
+      '00-05',
+      '06-11',
+      '06-11',
+      '12-17',
+      '12-17',
+      '18-23',
+      '18-23',
+    ]);
     expect(() => hourBand(24)).toThrow('hour must be in [0, 24), got 24');
   });
 
   it('puts distances into bands with inclusive lower edges', () => {
-    expect([0, 499, 500, 999, 1000, 1999, 2000, 4962].map(distanceBand)).toEqual(['0-499', '0-499', '500-999', '500-999', '1000-1999', '1000-1999', '2000+', '2000+']);
+    expect([0, 499, 500, 999, 1000, 1999, 2000, 4962].map(distanceBand)).toEqual([
+      '0-499',
+      '0-499',
+      '500-999',
+      '500-999',
+      '1000-1999',
+      '1000-1999',
+      '2000+',
+      '2000+',
+    ]);
     expect(() => distanceBand(-1)).toThrow('distance must be a non-negative number of miles, got -1');
   });
 
@@ -33,7 +51,12 @@ describe('sliceMetrics', () => {
     expect(slices.map((s) => s.slice)).toEqual(['all', 'parity=even', 'parity=odd']);
     expect(slices[0].metrics).toEqual(metricSet(labels, scores));
     const odd = Array.from({ length: n }, (_, i) => i).filter((i) => group(i) === 'odd');
-    expect(slices[2].metrics).toEqual(metricSet(Uint8Array.from(odd, (i) => labels[i]), Float64Array.from(odd, (i) => scores[i])));
+    expect(slices[2].metrics).toEqual(
+      metricSet(
+        Uint8Array.from(odd, (i) => labels[i]),
+        Float64Array.from(odd, (i) => scores[i]),
+      ),
+    );
     expect(slices[2].metrics.rows).toBe(1000);
   });
 

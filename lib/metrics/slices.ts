@@ -63,7 +63,8 @@ export function sliceMetrics(
 ): SliceMetrics[] {
   const minRows = options.minRows ?? 200;
   const budget = options.budget ?? 0.2;
-  if (labels.length !== scores.length) throw new Error(`labels have ${labels.length} rows but scores have ${scores.length}`);
+  if (labels.length !== scores.length)
+    throw new Error(`labels have ${labels.length} rows but scores have ${scores.length}`);
   const members = new Map<string, number[]>();
   for (let row = 0; row < labels.length; row++) {
     for (const name of slicesOfRow(row)) {
@@ -92,7 +93,8 @@ export function busiestOrigins(originCodes: ArrayLike<number>, airports: readonl
   const counts = new Float64Array(airports.length);
   for (let i = 0; i < originCodes.length; i++) {
     const code = originCodes[i];
-    if (!(code >= 0 && code < airports.length)) throw new Error(`originCodes[${i}] is ${code}, but there are ${airports.length} airports`);
+    if (!(code >= 0 && code < airports.length))
+      throw new Error(`originCodes[${i}] is ${code}, but there are ${airports.length} airports`);
     counts[code]++;
   }
   const seen: number[] = [];

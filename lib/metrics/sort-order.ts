@@ -50,7 +50,12 @@ export function scoreOrder(scores: ArrayLike<number>): Uint32Array {
   let from = order;
   let to = new Uint32Array(n);
   const counts = new Uint32Array(65536);
-  for (const [key, shift] of [[lo, 0], [lo, 16], [hi, 0], [hi, 16]] as const) {
+  for (const [key, shift] of [
+    [lo, 0],
+    [lo, 16],
+    [hi, 0],
+    [hi, 16],
+  ] as const) {
     counts.fill(0);
     for (let i = 0; i < n; i++) counts[(key[i] >>> shift) & 0xffff]++;
     // A digit shared by every row (e.g. the zero low bits of float32 scores) changes nothing.

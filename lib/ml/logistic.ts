@@ -154,7 +154,8 @@ export function trainLogistic(train: Matrix, params: Partial<LogisticParams> = {
 /** Probabilities for every row of a matrix. */
 export function predictLogistic(model: LogisticModel, matrix: Matrix): Float64Array {
   const { rows, cols, values } = matrix;
-  if (cols !== model.weights.length) throw new Error(`logistic: model has ${model.weights.length} features, matrix ${cols}`);
+  if (cols !== model.weights.length)
+    throw new Error(`logistic: model has ${model.weights.length} features, matrix ${cols}`);
   const w = Float64Array.from(model.weights);
   const m = Float64Array.from(model.means);
   const sd = Float64Array.from(model.stds);

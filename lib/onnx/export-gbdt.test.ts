@@ -47,7 +47,12 @@ function randomEnsemble(train: Matrix, trees: number, maxDepth: number, seed: nu
   let positives = 0;
   for (let i = 0; i < train.rows; i++) positives += train.labels[i];
   const prior = positives / train.rows;
-  return { kind: 'gbdt', baseScore: Math.log(prior / (1 - prior)), trees: Array.from({ length: trees }, build), featureNames: train.featureNames };
+  return {
+    kind: 'gbdt',
+    baseScore: Math.log(prior / (1 - prior)),
+    trees: Array.from({ length: trees }, build),
+    featureNames: train.featureNames,
+  };
 }
 
 let table: FlightTable;
@@ -72,8 +77,21 @@ beforeAll(async () => {
   // A slice of the training window keeps the booster at about a second.
   const rows = 60_000;
   const { train } = split;
-  const trainSlice = { ...train, rows, values: train.values.subarray(0, rows * train.cols), labels: train.labels.subarray(0, rows) };
-  const trained = await trainGbdt(trainSlice, null, { trees: 30, maxLeaves: 15, maxDepth: 6, threads: 1, earlyStoppingRounds: 0, binSampleRows: 20_000, seed: 3 });
+  const trainSlice = {
+    ...train,
+    rows,
+    values: train.values.subarray(0, rows * train.cols),
+    labels: train.labels.subarray(0, rows),
+  };
+  const trained = await trainGbdt(trainSlice, null, {
+    trees: 30,
+    maxLeaves: 15,
+    maxDepth: 6,
+    threads: 1,
+    earlyStoppingRounds: 0,
+    binSampleRows: 20_000,
+    seed: 3,
+  });
   model = trained.model;
   randomModel = randomEnsemble(split.train, 40, 6, 17);
   bytes = exportGbdtToOnnx(model, split.spec, { version: 'test-1', description: 'small booster model' });
@@ -94,13 +112,18 @@ describe('exportGbdtToOnnx on real flights', () => {
   it('gives the probabilities of the TypeScript model to 1e-5 on every held-out flight', async () => {
     const evaluation = split.evaluation[0];
     expect(evaluation.rows).toBeGreaterThan(10_000);
-    for (const [name, tsModel, onnxScorer] of [['booster', model, scorer], ['random', randomModel, randomScorer]] as const) {
+    for (const [name, tsModel, onnxScorer] of [
+      ['booster', model, scorer],
+      ['random', randomModel, randomScorer],
+    ] as const) {
       const onnx = await onnxScorer.score(inputs);
       const reference = predictProba(tsModel, evaluation.values, evaluation.cols);
       expect(onnx.length).toBe(evaluation.rows);
       let max = 0;
       for (let i = 0; i < onnx.length; i++) max = Math.max(max, Math.abs(onnx[i] - reference[i]));
-      console.log(`ORT vs TypeScript (${name}, ${tsModel.trees.length} trees): max |Δp| ${max.toExponential(2)} over ${onnx.length} evaluation flights`);
+      console.log(
+        `ORT vs TypeScript (${name}, ${tsModel.trees.length} trees): max |Δp| ${max.toExponential(2)} over ${onnx.length} evaluation flights`,
+      );
       expect(max).toBeLessThan(1e-5);
     }
   });
@@ -141,7 +164,8 @@ describe('exportGbdtToOnnx on real flights', () => {
       const column = numeric + l;
       // Row 1 has no known key at all; row 0 only its destination (and nothing keyed by ZZZ).
       expect(graph[cols + column]).toBe(Math.fround(lookup.defaultValue));
-      if (lookup.input !== 'destination' && lookup.input !== 'destination_hour') expect(graph[column]).toBe(Math.fround(lookup.defaultValue));
+      if (lookup.input !== 'destination' && lookup.input !== 'destination_hour')
+        expect(graph[column]).toBe(Math.fround(lookup.defaultValue));
     });
     expect(graph[split.spec.featureNames.indexOf('origin_code')]).toBe(-1);
     const probabilities = await scorer.score(unknownInputs);
@@ -150,7 +174,10 @@ describe('exportGbdtToOnnx on real flights', () => {
   });
 
   it('is byte-deterministic and records version, features and producer', () => {
-    const again = exportGbdtToOnnx(structuredClone(model), structuredClone(split.spec), { version: 'test-1', description: 'small booster model' });
+    const again = exportGbdtToOnnx(structuredClone(model), structuredClone(split.spec), {
+      version: 'test-1',
+      description: 'small booster model',
+    });
     expect(Buffer.from(again).equals(Buffer.from(bytes))).toBe(true);
     const otherVersion = exportGbdtToOnnx(model, split.spec, { version: 'test-2', description: 'small booster model' });
     expect(Buffer.from(otherVersion).equals(Buffer.from(bytes))).toBe(false);
@@ -171,7 +198,11 @@ describe('exportGbdtToOnnx on real flights', () => {
   it('scores an empty batch and a single flight', async () => {
     expect((await scorer.score(toModelInputs([]))).length).toBe(0);
     const one = await scorer.score(toModelInputs([flights[123]]));
-    const reference = predictProba(model, split.evaluation[0].values.subarray(123 * split.evaluation[0].cols, 124 * split.evaluation[0].cols), split.evaluation[0].cols);
+    const reference = predictProba(
+      model,
+      split.evaluation[0].values.subarray(123 * split.evaluation[0].cols, 124 * split.evaluation[0].cols),
+      split.evaluation[0].cols,
+    );
     expect(Math.abs(one[0] - reference[0])).toBeLessThan(1e-6);
   });
 });

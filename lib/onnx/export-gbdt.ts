@@ -80,7 +80,10 @@ export function exportGbdtToOnnx(model: GbdtModel, spec: FeatureSpec, meta: Expo
       tensorValue(NUMERIC_INPUT, DataType.FLOAT, spec.numericInputs.length),
       ...spec.stringInputs.map((name) => tensorValue(name, DataType.STRING, 1)),
     ],
-    output: [tensorValue(FEATURES_OUTPUT, DataType.FLOAT, featureCount), tensorValue(PROBABILITY_OUTPUT, DataType.FLOAT, 1)],
+    output: [
+      tensorValue(FEATURES_OUTPUT, DataType.FLOAT, featureCount),
+      tensorValue(PROBABILITY_OUTPUT, DataType.FLOAT, 1),
+    ],
   };
 
   const modelProto = onnx.ModelProto.create({
@@ -113,7 +116,8 @@ function checkSpec(spec: FeatureSpec): void {
   }
   const names = new Set<string>([NUMERIC_INPUT, FEATURES_OUTPUT, PROBABILITY_OUTPUT, LOG_ODDS]);
   for (const name of spec.stringInputs) {
-    if (names.has(name)) throw new Error(`feature spec: string input "${name}" is duplicated or clashes with a graph name`);
+    if (names.has(name))
+      throw new Error(`feature spec: string input "${name}" is duplicated or clashes with a graph name`);
     names.add(name);
   }
   const lookupNames = new Set<string>();
@@ -121,10 +125,14 @@ function checkSpec(spec: FeatureSpec): void {
     if (lookupNames.has(lookup.name)) throw new Error(`feature spec: lookup "${lookup.name}" appears twice`);
     lookupNames.add(lookup.name);
     if (!spec.stringInputs.includes(lookup.input)) {
-      throw new Error(`feature spec: lookup "${lookup.name}" reads string input "${lookup.input}", which is not in stringInputs`);
+      throw new Error(
+        `feature spec: lookup "${lookup.name}" reads string input "${lookup.input}", which is not in stringInputs`,
+      );
     }
     if (lookup.keys.length !== lookup.values.length) {
-      throw new Error(`feature spec: lookup "${lookup.name}" has ${lookup.keys.length} keys but ${lookup.values.length} values`);
+      throw new Error(
+        `feature spec: lookup "${lookup.name}" has ${lookup.keys.length} keys but ${lookup.values.length} values`,
+      );
     }
     if (lookup.keys.length === 0) {
       // ORT rejects a LabelEncoder without keys; an empty table carries no information anyway.
@@ -132,10 +140,12 @@ function checkSpec(spec: FeatureSpec): void {
     }
     const seen = new Set<string>();
     for (const key of lookup.keys) {
-      if (seen.has(key)) throw new Error(`feature spec: lookup "${lookup.name}" has duplicate key ${JSON.stringify(key)}`);
+      if (seen.has(key))
+        throw new Error(`feature spec: lookup "${lookup.name}" has duplicate key ${JSON.stringify(key)}`);
       seen.add(key);
     }
-    if (!Number.isFinite(lookup.defaultValue)) throw new Error(`feature spec: lookup "${lookup.name}" has a non-finite default`);
+    if (!Number.isFinite(lookup.defaultValue))
+      throw new Error(`feature spec: lookup "${lookup.name}" has a non-finite default`);
   }
 }
 
@@ -148,7 +158,8 @@ function checkModel(model: GbdtModel, spec: FeatureSpec): void {
     const size = tree.feature.length;
     if (size === 0) throw new Error(`tree ${t} has no nodes`);
     for (const key of ['threshold', 'left', 'right', 'value'] as const) {
-      if (tree[key].length !== size) throw new Error(`tree ${t}: ${key} has ${tree[key].length} entries, feature has ${size}`);
+      if (tree[key].length !== size)
+        throw new Error(`tree ${t}: ${key} has ${tree[key].length} entries, feature has ${size}`);
     }
     for (let i = 0; i < size; i++) {
       if (tree.feature[i] < 0) {
@@ -156,7 +167,9 @@ function checkModel(model: GbdtModel, spec: FeatureSpec): void {
         continue;
       }
       if (!Number.isInteger(tree.feature[i]) || tree.feature[i] >= featureCount) {
-        throw new Error(`tree ${t} node ${i} splits on feature ${tree.feature[i]}, but there are ${featureCount} features`);
+        throw new Error(
+          `tree ${t} node ${i} splits on feature ${tree.feature[i]}, but there are ${featureCount} features`,
+        );
       }
       if (!Number.isFinite(tree.threshold[i])) throw new Error(`tree ${t} node ${i} has a non-finite threshold`);
       if (Math.fround(tree.threshold[i]) !== tree.threshold[i]) {
@@ -209,7 +222,8 @@ function labelEncoderNode(lookup: LookupFeature, output: string): OnnxTypes.INod
 
 function treeEnsembleNode(model: GbdtModel, input: string, output: string): OnnxTypes.INodeProto {
   // An ensemble without trees still needs one node; a single zero leaf leaves the sum unchanged.
-  const trees: Tree[] = model.trees.length > 0 ? model.trees : [{ feature: [-1], threshold: [0], left: [0], right: [0], value: [0] }];
+  const trees: Tree[] =
+    model.trees.length > 0 ? model.trees : [{ feature: [-1], threshold: [0], left: [0], right: [0], value: [0] }];
   const nodeTree: number[] = [];
   const nodeId: number[] = [];
   const nodeFeature: number[] = [];

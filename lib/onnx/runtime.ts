@@ -12,6 +12,7 @@ import type { onnx as OnnxTypes } from 'onnx-proto';
 import { NUMERIC_INPUTS, STRING_INPUTS } from '../features/flight-features.ts';
 import type { ModelInputs } from '../features/spec.ts';
 import { FEATURES_OUTPUT, METADATA_KEYS, NUMERIC_INPUT, PROBABILITY_OUTPUT } from './export-gbdt.ts';
+import { errorMessage } from '../util/errors.ts';
 
 const { onnx } = onnxProto;
 
@@ -75,9 +76,12 @@ export function readModelSchema(bytes: Uint8Array): ModelSchema {
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (error) {
-    throw new Error(`ONNX model (${bytes.length} bytes) is corrupt: cannot parse it as an ONNX ModelProto (${(error as Error).message})`);
+    throw new Error(
+      `ONNX model (${bytes.length} bytes) is corrupt: cannot parse it as an ONNX ModelProto (${errorMessage(error)})`,
+    );
   }
-  if (!model.graph) throw new Error(`ONNX model (${bytes.length} bytes) has no graph; the bytes are corrupt or not an ONNX model`);
+  if (!model.graph)
+    throw new Error(`ONNX model (${bytes.length} bytes) has no graph; the bytes are corrupt or not an ONNX model`);
   const metadata: Record<string, string> = {};
   for (const entry of model.metadataProps ?? []) metadata[entry.key ?? ''] = entry.value ?? '';
   const initializers = new Set((model.graph.initializer ?? []).map((t) => t.name));
@@ -99,7 +103,9 @@ function signature(value: OnnxTypes.IValueInfoProto): TensorSignature {
   return {
     name: value.name ?? '',
     type: ELEMENT_TYPES[tensor?.elemType ?? -1] ?? 'other',
-    shape: dims.map((d) => (d.dimParam ? d.dimParam : d.dimValue !== undefined && d.dimValue !== null ? Number(d.dimValue) : null)),
+    shape: dims.map((d) =>
+      d.dimParam ? d.dimParam : d.dimValue !== undefined && d.dimValue !== null ? Number(d.dimValue) : null,
+    ),
   };
 }
 
@@ -129,11 +135,18 @@ export function contractProblems(schema: ModelSchema, contract: InputContract = 
   if (!numeric) problems.push(`missing input "${NUMERIC_INPUT}" (float32 [N, ${contract.numericInputs.length}])`);
   else {
     const width = contract.numericInputs.length;
-    if (numeric.type !== 'float32' || numeric.shape.length !== 2 || !batchDim(numeric.shape[0]) || numeric.shape[1] !== width) {
+    if (
+      numeric.type !== 'float32' ||
+      numeric.shape.length !== 2 ||
+      !batchDim(numeric.shape[0]) ||
+      numeric.shape[1] !== width
+    ) {
       problems.push(`input "${NUMERIC_INPUT}" is ${describe(numeric)}, expected float32 [N, ${width}]`);
     }
     if (schema.numericInputs && schema.numericInputs.join('\u0000') !== contract.numericInputs.join('\u0000')) {
-      problems.push(`input "${NUMERIC_INPUT}" has columns ${JSON.stringify(schema.numericInputs)}, expected ${JSON.stringify(contract.numericInputs)}`);
+      problems.push(
+        `input "${NUMERIC_INPUT}" has columns ${JSON.stringify(schema.numericInputs)}, expected ${JSON.stringify(contract.numericInputs)}`,
+      );
     }
   }
   for (const name of contract.stringInputs) {
@@ -145,7 +158,8 @@ export function contractProblems(schema: ModelSchema, contract: InputContract = 
   }
   const known = new Set<string>([NUMERIC_INPUT, ...contract.stringInputs]);
   for (const input of schema.inputs) {
-    if (!known.has(input.name)) problems.push(`unexpected input "${input.name}" (${describe(input)}) that callers do not provide`);
+    if (!known.has(input.name))
+      problems.push(`unexpected input "${input.name}" (${describe(input)}) that callers do not provide`);
   }
   const outputs = new Map(schema.outputs.map((s) => [s.name, s]));
   for (const name of [PROBABILITY_OUTPUT, FEATURES_OUTPUT]) {
@@ -167,7 +181,8 @@ export function inputSchemaDifferences(champion: ModelSchema, candidate: ModelSc
   for (const [name, sig] of before) {
     const other = after.get(name);
     if (!other) differences.push(`input "${name}" (${describe(sig)}) was removed`);
-    else if (describe(other) !== describe(sig)) differences.push(`input "${name}" changed from ${describe(sig)} to ${describe(other)}`);
+    else if (describe(other) !== describe(sig))
+      differences.push(`input "${name}" changed from ${describe(sig)} to ${describe(other)}`);
   }
   for (const [name, sig] of after) {
     if (!before.has(name)) differences.push(`input "${name}" (${describe(sig)}) was added`);
@@ -202,21 +217,27 @@ export async function loadOnnxScorer(bytes: Uint8Array, options: ScorerOptions =
       logSeverityLevel: 3,
     });
   } catch (error) {
-    throw new Error(`ONNX Runtime cannot load the model (${bytes.length} bytes): ${(error as Error).message}`);
+    throw new Error(`ONNX Runtime cannot load the model (${bytes.length} bytes): ${errorMessage(error)}`);
   }
 
   const numericWidth = contract.numericInputs.length;
   const feeds = (inputs: ModelInputs): Record<string, ort.Tensor> => {
     const { rows } = inputs;
-    if (!Number.isInteger(rows) || rows < 0) throw new Error(`model inputs: rows must be a non-negative integer, got ${rows}`);
+    if (!Number.isInteger(rows) || rows < 0)
+      throw new Error(`model inputs: rows must be a non-negative integer, got ${rows}`);
     if (inputs.numeric.length !== rows * numericWidth) {
-      throw new Error(`model inputs: numeric has ${inputs.numeric.length} values, expected ${rows} rows × ${numericWidth} columns`);
+      throw new Error(
+        `model inputs: numeric has ${inputs.numeric.length} values, expected ${rows} rows × ${numericWidth} columns`,
+      );
     }
-    const out: Record<string, ort.Tensor> = { [NUMERIC_INPUT]: new ort.Tensor('float32', inputs.numeric, [rows, numericWidth]) };
+    const out: Record<string, ort.Tensor> = {
+      [NUMERIC_INPUT]: new ort.Tensor('float32', inputs.numeric, [rows, numericWidth]),
+    };
     for (const name of contract.stringInputs) {
       const column = inputs.strings[name];
       if (!column) throw new Error(`model inputs: missing string input "${name}"`);
-      if (column.length !== rows) throw new Error(`model inputs: string input "${name}" has ${column.length} values, expected ${rows}`);
+      if (column.length !== rows)
+        throw new Error(`model inputs: string input "${name}" has ${column.length} values, expected ${rows}`);
       out[name] = new ort.Tensor('string', column, [rows, 1]);
     }
     return out;
@@ -240,7 +261,8 @@ export async function loadOnnxScorer(bytes: Uint8Array, options: ScorerOptions =
     schema,
     score: (inputs) => run(inputs, PROBABILITY_OUTPUT, 1),
     features: async (inputs) => {
-      if (!Number.isInteger(featureCount)) throw new Error(`output "${FEATURES_OUTPUT}" has no fixed width in the model`);
+      if (!Number.isInteger(featureCount))
+        throw new Error(`output "${FEATURES_OUTPUT}" has no fixed width in the model`);
       return run(inputs, FEATURES_OUTPUT, featureCount);
     },
     release: async () => {

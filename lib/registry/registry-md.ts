@@ -6,7 +6,15 @@ import type { ProductionManifest } from '../manifest/schema.ts';
 import { readManifest } from '../manifest/store.ts';
 import type { RepoFiles } from '../util/repo-files.ts';
 import type { ModelCard } from './card.ts';
-import { CARD_FILE, EVIDENCE_FILE, REPORT_FILE, listVersions, versionStatus, type ListedVersion, type VersionStatus } from './registry.ts';
+import {
+  CARD_FILE,
+  EVIDENCE_FILE,
+  REPORT_FILE,
+  listVersions,
+  versionStatus,
+  type ListedVersion,
+  type VersionStatus,
+} from './registry.ts';
 
 export const REGISTRY_MD_PATH = 'models/REGISTRY.md';
 
@@ -87,10 +95,16 @@ export function renderRegistryMarkdown(rows: RegistryRow[], manifest: Production
   lines.push(`- Champion: ${name(manifest?.champion.version)}`);
   lines.push(`- Previous (rollback target): ${name(manifest?.previous?.version)}`);
   const challenger = manifest?.challenger;
-  lines.push(`- Challenger: ${challenger ? `${name(challenger.version)} (${challenger.mode}${challenger.mode === 'canary' ? `, ${(challenger.traffic * 100).toFixed(0)}% of traffic` : ''})` : 'none'}`);
+  lines.push(
+    `- Challenger: ${challenger ? `${name(challenger.version)} (${challenger.mode}${challenger.mode === 'canary' ? `, ${(challenger.traffic * 100).toFixed(0)}% of traffic` : ''})` : 'none'}`,
+  );
   lines.push('');
-  lines.push('Metrics are on each version\'s own evaluation week (the last week before its `asOf`, unseen in training).');
-  lines.push('Recall@20% is the share of delayed flights caught when the riskiest 20% are flagged. ECE is the expected calibration error.');
+  lines.push(
+    "Metrics are on each version's own evaluation week (the last week before its `asOf`, unseen in training).",
+  );
+  lines.push(
+    'Recall@20% is the share of delayed flights caught when the riskiest 20% are flagged. ECE is the expected calibration error.',
+  );
   lines.push('');
   lines.push('| Version | Status | Trained at | Run | Train window | Eval week | Eval AUC | Recall@20% | ECE | Gate |');
   lines.push('|---|---|---|---|---|---|---:|---:|---:|---|');
@@ -98,13 +112,21 @@ export function renderRegistryMarkdown(rows: RegistryRow[], manifest: Production
     const version = `[\`${r.version}\`](flight-delay/${r.version}/${CARD_FILE})`;
     const status = r.status === 'champion' ? '**champion**' : r.status;
     const run = r.run.url ? `[${r.run.label}](${r.run.url})` : r.run.label;
-    const gate = r.promoted ? `[report](flight-delay/${r.version}/${REPORT_FILE}) · [evidence](flight-delay/${r.version}/${EVIDENCE_FILE})` : '—';
-    lines.push(`| ${version} | ${status} | ${trainedAtLabel(r.trainedAt)} | ${run} | ${r.trainWindow} | ${r.evaluationWeek} | ${fixed(r.auc, 4)} | ${fixed(r.recallAtBudget, 4)} | ${fixed(r.ece, 4)} | ${gate} |`);
+    const gate = r.promoted
+      ? `[report](flight-delay/${r.version}/${REPORT_FILE}) · [evidence](flight-delay/${r.version}/${EVIDENCE_FILE})`
+      : '—';
+    lines.push(
+      `| ${version} | ${status} | ${trainedAtLabel(r.trainedAt)} | ${run} | ${r.trainWindow} | ${r.evaluationWeek} | ${fixed(r.auc, 4)} | ${fixed(r.recallAtBudget, 4)} | ${fixed(r.ece, 4)} | ${gate} |`,
+    );
   }
   if (rows.length === 0) lines.push('| (no versions yet) | | | | | | | | | |');
   lines.push('');
-  lines.push('Statuses: **champion** serves traffic; **previous** is the rollback target; **challenger** runs in shadow or canary;');
-  lines.push('**retired** was promoted once and is no longer deployed; **candidate** was registered but never promoted.');
+  lines.push(
+    'Statuses: **champion** serves traffic; **previous** is the rollback target; **challenger** runs in shadow or canary;',
+  );
+  lines.push(
+    '**retired** was promoted once and is no longer deployed; **candidate** was registered but never promoted.',
+  );
   lines.push('');
   return lines.join('\n');
 }
@@ -119,7 +141,10 @@ export async function registryTable(files: RepoFiles, options: { verify?: boolea
   const manifest = await readManifest(files);
   const versions = await listVersions(files, options);
   const cards = new Map(versions.map((v) => [v.version, v.card]));
-  const rows = sortRows(versions.map((v) => registryRow(v, manifest)), cards);
+  const rows = sortRows(
+    versions.map((v) => registryRow(v, manifest)),
+    cards,
+  );
   return { rows, manifest, markdown: renderRegistryMarkdown(rows, manifest) };
 }
 

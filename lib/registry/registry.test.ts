@@ -69,7 +69,9 @@ describe('the registry', () => {
       `models/flight-delay/${card.version}/card.json: artifact.sha256 does not match models/flight-delay/${card.version}/model.onnx`,
     );
     await expect(listVersions(files, { verify: true })).rejects.toThrow(/does not match/);
-    await expect(readVersion(files, '2001-01-01-00000000')).rejects.toThrow('model version 2001-01-01-00000000 is not in the registry');
+    await expect(readVersion(files, '2001-01-01-00000000')).rejects.toThrow(
+      'model version 2001-01-01-00000000 is not in the registry',
+    );
     await expect(readVersion(files, '../etc')).rejects.toThrow('"../etc" is not a valid model version');
   });
 
@@ -107,7 +109,12 @@ describe('version status', () => {
 describe('REGISTRY.md', () => {
   it('lists every version with its run, window, metrics and status, deterministically', async () => {
     const a = newVersion('a', { asOf: '2001-04-01', auc: 0.66, recall: 0.35 });
-    const b = newVersion('b', { asOf: '2001-05-01', auc: 0.69, recall: 0.4, runUrl: 'https://github.com/acme/taxiway/actions/runs/42' });
+    const b = newVersion('b', {
+      asOf: '2001-05-01',
+      auc: 0.69,
+      recall: 0.4,
+      runUrl: 'https://github.com/acme/taxiway/actions/runs/42',
+    });
     const c = newVersion('c', { asOf: '2001-05-08' });
     await addVersion(files, { ...a.input, evidenceText: '{}' });
     await addVersion(files, { ...b.input, evidenceText: '{}' });
@@ -127,7 +134,9 @@ describe('REGISTRY.md', () => {
     const rows = text.split('\n').filter((l) => l.startsWith('| [`'));
     expect(rows).toHaveLength(3);
     expect(rows[0]).toContain(`[\`${c.card.version}\`](flight-delay/${c.card.version}/card.json) | candidate |`);
-    expect(rows[1]).toContain(`| **champion** | 2001-05-01 06:00 UTC | [run 42](https://github.com/acme/taxiway/actions/runs/42) | 2001-01-01 → 2001-04-16 | 2001-04-24 → 2001-04-30 | 0.6900 | 0.4000 | 0.0100 |`);
+    expect(rows[1]).toContain(
+      `| **champion** | 2001-05-01 06:00 UTC | [run 42](https://github.com/acme/taxiway/actions/runs/42) | 2001-01-01 → 2001-04-16 | 2001-04-24 → 2001-04-30 | 0.6900 | 0.4000 | 0.0100 |`,
+    );
     expect(rows[2]).toContain('| previous | 2001-04-01 06:00 UTC | local |');
     expect(text).toContain(`- Champion: \`${b.card.version}\``);
     const { rows: table } = await registryTable(files);

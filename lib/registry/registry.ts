@@ -11,6 +11,7 @@ import { SHA256_PATTERN, VERSION_PATTERN } from '../manifest/validate.ts';
 import { sha256Hex } from '../util/hash.ts';
 import type { RepoFiles } from '../util/repo-files.ts';
 import type { ModelCard } from './card.ts';
+import { errorMessage } from '../util/errors.ts';
 
 export const MODEL_NAME = 'flight-delay';
 export const REGISTRY_ROOT = `models/${MODEL_NAME}`;
@@ -48,15 +49,18 @@ export function cardErrors(value: unknown, root = 'card'): string[] {
   const errors: string[] = [];
   const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!obj(value)) return [`${root} must be an object`];
-  if (typeof value.version !== 'string' || !VERSION_PATTERN.test(value.version)) errors.push(`${root}.version must be a version (letters, digits, ".", "-", "_")`);
+  if (typeof value.version !== 'string' || !VERSION_PATTERN.test(value.version))
+    errors.push(`${root}.version must be a version (letters, digits, ".", "-", "_")`);
   if (value.name !== MODEL_NAME) errors.push(`${root}.name must be "${MODEL_NAME}"`);
   if (typeof value.createdAt !== 'string') errors.push(`${root}.createdAt must be an ISO timestamp`);
   const artifact = value.artifact;
   if (!obj(artifact)) errors.push(`${root}.artifact must be an object`);
   else {
     if (artifact.file !== MODEL_FILE) errors.push(`${root}.artifact.file must be "${MODEL_FILE}"`);
-    if (typeof artifact.sha256 !== 'string' || !SHA256_PATTERN.test(artifact.sha256)) errors.push(`${root}.artifact.sha256 must be 64 lowercase hex characters`);
-    if (typeof artifact.bytes !== 'number' || !Number.isInteger(artifact.bytes) || artifact.bytes <= 0) errors.push(`${root}.artifact.bytes must be a positive integer`);
+    if (typeof artifact.sha256 !== 'string' || !SHA256_PATTERN.test(artifact.sha256))
+      errors.push(`${root}.artifact.sha256 must be 64 lowercase hex characters`);
+    if (typeof artifact.bytes !== 'number' || !Number.isInteger(artifact.bytes) || artifact.bytes <= 0)
+      errors.push(`${root}.artifact.bytes must be a positive integer`);
   }
   const data = value.data;
   if (!obj(data)) errors.push(`${root}.data must be an object`);
@@ -64,7 +68,8 @@ export function cardErrors(value: unknown, root = 'card'): string[] {
     if (typeof data.asOf !== 'string') errors.push(`${root}.data.asOf must be an ISO date`);
     for (const window of ['train', 'validation', 'evaluation']) {
       const w = data[window];
-      if (!obj(w) || typeof w.start !== 'string' || typeof w.end !== 'string') errors.push(`${root}.data.${window} must have start and end`);
+      if (!obj(w) || typeof w.start !== 'string' || typeof w.end !== 'string')
+        errors.push(`${root}.data.${window} must have start and end`);
     }
   }
   const metrics = value.metrics;
@@ -79,7 +84,7 @@ export function parseCard(text: string, file: string): ModelCard {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`${file} is not valid JSON: ${errorMessage(error)}`);
   }
   const errors = cardErrors(value);
   if (errors.length > 0) throw new Error(`${file} is not a valid model card:\n  - ${errors.join('\n  - ')}`);
@@ -90,10 +95,14 @@ export function parseCard(text: string, file: string): ModelCard {
 export function checkArtifact(card: ModelCard, model: Uint8Array, modelFile: string, cardFile: string): void {
   const actual = sha256Hex(model);
   if (actual !== card.artifact.sha256) {
-    throw new Error(`${cardFile}: artifact.sha256 does not match ${modelFile} (card ${card.artifact.sha256}, file ${actual})`);
+    throw new Error(
+      `${cardFile}: artifact.sha256 does not match ${modelFile} (card ${card.artifact.sha256}, file ${actual})`,
+    );
   }
   if (model.byteLength !== card.artifact.bytes) {
-    throw new Error(`${cardFile}: artifact.bytes (${card.artifact.bytes}) does not match ${modelFile} (${model.byteLength} bytes)`);
+    throw new Error(
+      `${cardFile}: artifact.bytes (${card.artifact.bytes}) does not match ${modelFile} (${model.byteLength} bytes)`,
+    );
   }
 }
 
@@ -120,7 +129,9 @@ export async function addVersion(files: RepoFiles, input: NewVersion, source = '
   checkArtifact(card, input.model, `${source}/${MODEL_FILE}`, `${source}/${CARD_FILE}`);
   const dir = versionDir(card.version);
   if (await files.exists(dir)) {
-    throw new Error(`${dir} already exists: registered versions are immutable (a retrained model gets a new version from its sha256)`);
+    throw new Error(
+      `${dir} already exists: registered versions are immutable (a retrained model gets a new version from its sha256)`,
+    );
   }
   const staging = `${REGISTRY_ROOT}/.staging-${card.version}-${process.pid}-${Date.now()}`;
   try {
@@ -140,10 +151,13 @@ export async function readVersion(files: RepoFiles, version: string): Promise<St
   const dir = versionDir(version);
   const cardFile = `${dir}/${CARD_FILE}`;
   const modelFile = `${dir}/${MODEL_FILE}`;
-  if (!(await files.exists(cardFile))) throw new Error(`model version ${version} is not in the registry: ${cardFile} does not exist`);
-  if (!(await files.exists(modelFile))) throw new Error(`${modelFile} is missing (the card is there, the artifact is not)`);
+  if (!(await files.exists(cardFile)))
+    throw new Error(`model version ${version} is not in the registry: ${cardFile} does not exist`);
+  if (!(await files.exists(modelFile)))
+    throw new Error(`${modelFile} is missing (the card is there, the artifact is not)`);
   const card = parseCard(await files.readText(cardFile), cardFile);
-  if (card.version !== version) throw new Error(`${cardFile}: version is ${card.version}, but the folder says ${version}`);
+  if (card.version !== version)
+    throw new Error(`${cardFile}: version is ${card.version}, but the folder says ${version}`);
   const model = await files.read(modelFile);
   checkArtifact(card, model, modelFile, cardFile);
   return { version, dir, card, model, promoted: await files.exists(`${dir}/${EVIDENCE_FILE}`) };
@@ -168,7 +182,8 @@ export async function listVersions(files: RepoFiles, options: { verify?: boolean
       continue;
     }
     const card = parseCard(await files.readText(`${dir}/${CARD_FILE}`), `${dir}/${CARD_FILE}`);
-    if (card.version !== name) throw new Error(`${dir}/${CARD_FILE}: version is ${card.version}, but the folder says ${name}`);
+    if (card.version !== name)
+      throw new Error(`${dir}/${CARD_FILE}: version is ${card.version}, but the folder says ${name}`);
     out.push({ version: name, card, promoted: await files.exists(`${dir}/${EVIDENCE_FILE}`) });
   }
   return out;

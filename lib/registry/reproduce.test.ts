@@ -6,9 +6,25 @@ describe('retrainOptions', () => {
   it('takes asOf, window, GBDT parameters and seed from the card, not run-level settings', () => {
     const card = fakeCard(new Uint8Array([1, 2, 3]));
     card.seed = 7;
-    card.params = { trees: 500, learningRate: 0.1, threads: 8, seed: 7, trainDays: 28, dataset: { folds: 5 }, alertBudget: 0.2 };
-    expect(retrainOptions(card)).toEqual({ asOf: card.data.asOf, trainDays: 28, params: { trees: 500, learningRate: 0.1, seed: 7 } });
+    card.params = {
+      trees: 500,
+      learningRate: 0.1,
+      threads: 8,
+      seed: 7,
+      trainDays: 28,
+      dataset: { folds: 5 },
+      alertBudget: 0.2,
+    };
+    expect(retrainOptions(card)).toEqual({
+      asOf: card.data.asOf,
+      trainDays: 28,
+      params: { trees: 500, learningRate: 0.1, seed: 7 },
+    });
     card.params = { trees: 10, trainDays: null };
-    expect(retrainOptions(card)).toEqual({ asOf: card.data.asOf, trainDays: undefined, params: { trees: 10, seed: 7 } });
+    expect(retrainOptions(card)).toEqual({
+      asOf: card.data.asOf,
+      trainDays: undefined,
+      params: { trees: 10, seed: 7 },
+    });
   });
 });

@@ -10,7 +10,13 @@ export interface RetrainOptions {
 
 /** Card → trainModel options. The card records run-level settings next to the GBDT parameters. */
 export function retrainOptions(card: ModelCard): RetrainOptions {
-  const { trainDays, dataset: _dataset, alertBudget: _alertBudget, threads: _threads, ...params } = card.params as Record<string, unknown>;
+  const {
+    trainDays,
+    dataset: _dataset,
+    alertBudget: _alertBudget,
+    threads: _threads,
+    ...params
+  } = card.params as Record<string, unknown>;
   // threads is dropped: the booster's histogram sums are exact, so the artifact does not depend on it.
   return {
     asOf: card.data.asOf,

@@ -10,13 +10,26 @@ import type { MetricSet, ModelCard } from './card.ts';
 import { sha256Hex } from '../util/hash.ts';
 
 export function fakeMetricSet(auc: number, recallAtBudget: number, ece = 0.01): MetricSet {
-  return { rows: 120_000, positives: 20_000, auc, logLoss: 0.42, brier: 0.13, ece, recallAtBudget, precisionAtBudget: 0.31 };
+  return {
+    rows: 120_000,
+    positives: 20_000,
+    auc,
+    logLoss: 0.42,
+    brier: 0.13,
+    ece,
+    recallAtBudget,
+    precisionAtBudget: 0.31,
+  };
 }
 
-export function fakeCard(model: Uint8Array, options: { asOf?: string; auc?: number; recall?: number; runUrl?: string; version?: string } = {}): ModelCard {
+export function fakeCard(
+  model: Uint8Array,
+  options: { asOf?: string; auc?: number; recall?: number; runUrl?: string; version?: string } = {},
+): ModelCard {
   const asOf = options.asOf ?? '2001-05-01';
   const sha256 = sha256Hex(model);
-  const day = (offset: number) => new Date(Date.parse(`${asOf}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 16);
+  const day = (offset: number) =>
+    new Date(Date.parse(`${asOf}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 16);
   const evaluation = fakeMetricSet(options.auc ?? 0.68, options.recall ?? 0.38);
   return {
     schemaVersion: 1,
@@ -42,7 +55,9 @@ export function fakeCard(model: Uint8Array, options: { asOf?: string; auc?: numb
     metrics: { evaluation, validation: evaluation, slices: [{ slice: 'hour=06-11', metrics: evaluation }] },
     features: { version: 1, numericInputs: ['hour'], stringInputs: ['origin'], lookups: [], featureNames: ['hour'] },
     reference: [],
-    golden: [{ input: { departure: `${day(-1)}`, distance: 500, origin: 'ORD', destination: 'LGA' }, probability: 0.2 }],
+    golden: [
+      { input: { departure: `${day(-1)}`, distance: 500, origin: 'ORD', destination: 'LGA' }, probability: 0.2 },
+    ],
     timings: {},
     run: options.runUrl ? { id: options.runUrl.split('/').pop()!, url: options.runUrl } : undefined,
   };
@@ -51,7 +66,13 @@ export function fakeCard(model: Uint8Array, options: { asOf?: string; auc?: numb
 /** Writes a candidate folder as the gate leaves it (model, card, and optionally evidence). */
 export async function writeCandidate(
   dir: string,
-  options: { seed: string; asOf?: string; evidence?: 'pass' | 'fail' | 'none'; champion?: { version: string; sha256: string } | null; auc?: number },
+  options: {
+    seed: string;
+    asOf?: string;
+    evidence?: 'pass' | 'fail' | 'none';
+    champion?: { version: string; sha256: string } | null;
+    auc?: number;
+  },
 ): Promise<{ dir: string; card: ModelCard; model: Uint8Array }> {
   const model = new TextEncoder().encode(`fake onnx ${options.seed}`);
   const card = fakeCard(model, { asOf: options.asOf, auc: options.auc });

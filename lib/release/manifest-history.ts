@@ -6,6 +6,7 @@ import type { SimpleGit } from 'simple-git';
 import type { ProductionManifest } from '../manifest/schema.ts';
 import { MANIFEST_PATH, parseManifest } from '../manifest/store.ts';
 import { isPromotion, parseTrailers, revertedCommit, type Trailers } from './trailers.ts';
+import { errorMessage } from '../util/errors.ts';
 
 export interface ManifestCommit {
   commit: string;
@@ -31,7 +32,7 @@ export async function manifestHistory(git: SimpleGit, limit = Number.POSITIVE_IN
     raw = await git.raw(['log', `--format=%H${FIELD}%cI${FIELD}%B${RECORD}`, '--', MANIFEST_PATH]);
   } catch (error) {
     // A repository without commits has no history yet.
-    if (/does not have any commits|bad default revision/.test((error as Error).message)) return [];
+    if (/does not have any commits|bad default revision/.test(errorMessage(error))) return [];
     throw error;
   }
   const out: ManifestCommit[] = [];
@@ -72,7 +73,10 @@ export async function ensureCleanTree(git: SimpleGit, paths: string[], action: s
   const ours = (await git.raw(['status', '--porcelain', '--untracked-files=all', '--', ...paths])).trim();
   const lines = [...new Set([...tracked.split('\n'), ...ours.split('\n')].filter(Boolean))];
   if (lines.length > 0) {
-    const shown = lines.slice(0, 10).map((l) => `    ${l}`).join('\n');
+    const shown = lines
+      .slice(0, 10)
+      .map((l) => `    ${l}`)
+      .join('\n');
     const more = lines.length > 10 ? `\n    … and ${lines.length - 10} more` : '';
     throw new Error(`refusing to ${action}: the working tree is dirty (commit or stash these first):\n${shown}${more}`);
   }

@@ -13,10 +13,21 @@ import type { ProductionManifest } from '../manifest/schema.ts';
 import { MANIFEST_PATH, readManifest, writeManifest } from '../manifest/store.ts';
 import type { ModelCard } from '../registry/card.ts';
 import { REGISTRY_MD_PATH, regenerateRegistry } from '../registry/registry-md.ts';
-import { CARD_FILE, EVIDENCE_FILE, MODEL_FILE, REPORT_FILE, addVersion, artifactPath, checkArtifact, parseCard, versionDir } from '../registry/registry.ts';
+import {
+  CARD_FILE,
+  EVIDENCE_FILE,
+  MODEL_FILE,
+  REPORT_FILE,
+  addVersion,
+  artifactPath,
+  checkArtifact,
+  parseCard,
+  versionDir,
+} from '../registry/registry.ts';
 import { nodeRepoFiles } from '../util/repo-files.ts';
 import { ensureCleanTree } from './manifest-history.ts';
 import { promotionMessage } from './trailers.ts';
+import { errorMessage } from '../util/errors.ts';
 
 /** The part of the gate's evidence that promotion relies on (gates/evidence.ts has the rest). */
 export interface PromotionEvidence {
@@ -56,7 +67,8 @@ async function readCandidateFile(dir: string, file: string, what: string): Promi
   try {
     return await readFile(path.join(dir, file));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`refusing to promote: ${path.join(dir, file)} is missing (${what})`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new Error(`refusing to promote: ${path.join(dir, file)} is missing (${what})`);
     throw error;
   }
 }
@@ -66,7 +78,7 @@ function parseEvidence(text: string, file: string): PromotionEvidence {
   try {
     value = JSON.parse(text) as PromotionEvidence;
   } catch (error) {
-    throw new Error(`refusing to promote: ${file} is not valid JSON (${(error as Error).message})`);
+    throw new Error(`refusing to promote: ${file} is not valid JSON (${errorMessage(error)})`);
   }
   if (!value || typeof value !== 'object' || !value.candidate || typeof value.candidate.sha256 !== 'string') {
     throw new Error(`refusing to promote: ${file} is not gate evidence (no candidate.sha256)`);
@@ -75,21 +87,35 @@ function parseEvidence(text: string, file: string): PromotionEvidence {
 }
 
 /** The checks that tie the evidence to this candidate and to the champion it was measured against. */
-export function evidenceProblems(evidence: PromotionEvidence, card: ModelCard, manifest: ProductionManifest | null, file: string): string[] {
+export function evidenceProblems(
+  evidence: PromotionEvidence,
+  card: ModelCard,
+  manifest: ProductionManifest | null,
+  file: string,
+): string[] {
   const problems: string[] = [];
   if (evidence.verdict !== 'pass') {
-    problems.push(`${file}: the gate verdict is "${evidence.verdict}"${evidence.summary ? ` (${evidence.summary.failed} failed checks)` : ''}; only a passing candidate is promoted`);
+    problems.push(
+      `${file}: the gate verdict is "${evidence.verdict}"${evidence.summary ? ` (${evidence.summary.failed} failed checks)` : ''}; only a passing candidate is promoted`,
+    );
   }
   if (evidence.candidate.sha256 !== card.artifact.sha256) {
-    problems.push(`${file}: candidate.sha256 ${evidence.candidate.sha256} is not the candidate's artifact (${card.artifact.sha256}); re-run the gate`);
+    problems.push(
+      `${file}: candidate.sha256 ${evidence.candidate.sha256} is not the candidate's artifact (${card.artifact.sha256}); re-run the gate`,
+    );
   }
   if (evidence.candidate.version !== card.version) {
     problems.push(`${file}: candidate.version ${evidence.candidate.version} is not the card's version ${card.version}`);
   }
   const gatedAgainst = evidence.champion?.version ?? null;
   const current = manifest?.champion.version ?? null;
-  if (gatedAgainst !== current || (manifest && evidence.champion && evidence.champion.sha256 !== manifest.champion.sha256)) {
-    problems.push(`${file}: the gate compared against champion ${gatedAgainst ?? 'none'}, but ${MANIFEST_PATH} now names ${current ?? 'none'}; re-run the gate`);
+  if (
+    gatedAgainst !== current ||
+    (manifest && evidence.champion && evidence.champion.sha256 !== manifest.champion.sha256)
+  ) {
+    problems.push(
+      `${file}: the gate compared against champion ${gatedAgainst ?? 'none'}, but ${MANIFEST_PATH} now names ${current ?? 'none'}; re-run the gate`,
+    );
   }
   if (manifest && current === card.version) problems.push(`${card.version} is already the champion`);
   return problems;
@@ -99,14 +125,17 @@ export function promotedManifest(current: ProductionManifest | null, card: Model
   const champion = { version: card.version, path: artifactPath(card.version), sha256: card.artifact.sha256 };
   const previous = current ? { ...current.champion } : null;
   // A challenger that just became champion is no longer a challenger.
-  const challenger = current?.challenger && current.challenger.version !== card.version ? { ...current.challenger } : null;
+  const challenger =
+    current?.challenger && current.challenger.version !== card.version ? { ...current.challenger } : null;
   return {
     schemaVersion: 1,
     model: 'flight-delay',
     champion,
     previous,
     challenger,
-    reason: current ? `promote ${card.version} over ${current.champion.version}` : `promote ${card.version} (first champion)`,
+    reason: current
+      ? `promote ${card.version} over ${current.champion.version}`
+      : `promote ${card.version} (first champion)`,
     updatedAt: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };
 }
@@ -131,7 +160,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   try {
     checkArtifact(card, model, path.join(candidateDir, MODEL_FILE), cardFile);
   } catch (error) {
-    throw new Error(`refusing to promote: ${(error as Error).message}`);
+    throw new Error(`refusing to promote: ${errorMessage(error)}`);
   }
   const evidenceFile = path.join(candidateDir, EVIDENCE_FILE);
   let evidenceText: string;
@@ -140,7 +169,9 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     evidence = options.evidence;
     evidenceText = `${JSON.stringify(options.evidence, null, 2)}\n`;
   } else {
-    evidenceText = (await readCandidateFile(candidateDir, EVIDENCE_FILE, 'run the gate first: npm run gate -- --candidate <dir>')).toString('utf8');
+    evidenceText = (
+      await readCandidateFile(candidateDir, EVIDENCE_FILE, 'run the gate first: npm run gate -- --candidate <dir>')
+    ).toString('utf8');
     evidence = parseEvidence(evidenceText, evidenceFile);
   }
   let reportText: string | undefined;
@@ -153,14 +184,18 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   const problems = evidenceProblems(evidence, card, current, options.evidence ? 'the evidence' : evidenceFile);
   const dir = versionDir(card.version);
   if (await files.exists(dir)) {
-    problems.push(`${dir} already exists in the registry; versions are immutable (to re-deploy a rolled-back version, git revert its rollback commit)`);
+    problems.push(
+      `${dir} already exists in the registry; versions are immutable (to re-deploy a rolled-back version, git revert its rollback commit)`,
+    );
   }
   if (problems.length > 0) throw new Error(`refusing to promote ${card.version}:\n  - ${problems.join('\n  - ')}`);
 
   const originalBranch = await currentBranch(git);
   const branchOption = options.branch ?? true;
-  if (originalBranch === null && branchOption === false) throw new Error('refusing to promote: HEAD is detached; check out a branch or ask for a promotion branch');
-  const branchName = branchOption === true ? `promote/${card.version}` : typeof branchOption === 'string' ? branchOption : null;
+  if (originalBranch === null && branchOption === false)
+    throw new Error('refusing to promote: HEAD is detached; check out a branch or ask for a promotion branch');
+  const branchName =
+    branchOption === true ? `promote/${card.version}` : typeof branchOption === 'string' ? branchOption : null;
   if (branchName) {
     const exists = (await git.branchLocal()).all.includes(branchName);
     if (exists) throw new Error(`refusing to promote: branch ${branchName} already exists`);
@@ -178,7 +213,9 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     await git.add(touched);
     const run = options.run ?? (card.run ? { id: card.run.id, url: card.run.url } : undefined);
     const m = card.metrics.evaluation;
-    const counts = evidence.summary ? `; the gate passed ${evidence.summary.passed} checks (${evidence.summary.skipped} skipped)` : '';
+    const counts = evidence.summary
+      ? `; the gate passed ${evidence.summary.passed} checks (${evidence.summary.skipped} skipped)`
+      : '';
     const summary = current
       ? `Champion ${card.version} (eval AUC ${fmt(m.auc)}, recall@20% ${fmt(m.recallAtBudget)}) replaces ${current.champion.version}, which stays ready as previous${counts}.`
       : `First champion ${card.version} (eval AUC ${fmt(m.auc)}, recall@20% ${fmt(m.recallAtBudget)})${counts}.`;
@@ -193,7 +230,14 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     // Commit only our paths, whatever else might be staged.
     await git.raw(['commit', '--quiet', '-m', message, '--', ...touched]);
     const commit = (await git.revparse(['HEAD'])).trim();
-    return { version: card.version, sha256: card.artifact.sha256, previousVersion: current?.champion.version ?? null, commit, branch: (branchName ?? originalBranch)!, manifest };
+    return {
+      version: card.version,
+      sha256: card.artifact.sha256,
+      previousVersion: current?.champion.version ?? null,
+      commit,
+      branch: (branchName ?? originalBranch)!,
+      manifest,
+    };
   } catch (error) {
     await undo(git, files, { dir, manifestTracked, registryTracked, originalBranch, branchName });
     throw error;
@@ -203,7 +247,13 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
 async function undo(
   git: SimpleGit,
   files: ReturnType<typeof nodeRepoFiles>,
-  state: { dir: string; manifestTracked: boolean; registryTracked: boolean; originalBranch: string | null; branchName: string | null },
+  state: {
+    dir: string;
+    manifestTracked: boolean;
+    registryTracked: boolean;
+    originalBranch: string | null;
+    branchName: string | null;
+  },
 ): Promise<void> {
   const quietly = async (work: () => Promise<unknown>) => {
     try {
@@ -214,7 +264,10 @@ async function undo(
   };
   await quietly(() => git.raw(['reset', '--quiet', '--', state.dir, MANIFEST_PATH, REGISTRY_MD_PATH]));
   await quietly(() => files.remove(state.dir));
-  for (const [file, tracked] of [[MANIFEST_PATH, state.manifestTracked], [REGISTRY_MD_PATH, state.registryTracked]] as const) {
+  for (const [file, tracked] of [
+    [MANIFEST_PATH, state.manifestTracked],
+    [REGISTRY_MD_PATH, state.registryTracked],
+  ] as const) {
     await quietly(() => (tracked ? git.raw(['checkout', '--', file]) : files.remove(file)));
   }
   if (state.branchName) {

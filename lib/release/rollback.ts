@@ -17,6 +17,7 @@ import { nodeRepoFiles } from '../util/repo-files.ts';
 import { ensureCleanTree, manifestHistory, type ManifestCommit } from './manifest-history.ts';
 import { currentBranch } from './promote.ts';
 import { rollbackMessage } from './trailers.ts';
+import { errorMessage } from '../util/errors.ts';
 
 export interface RollbackOptions {
   repoDir: string;
@@ -47,7 +48,9 @@ export function rollbackTarget(history: ManifestCommit[]): ManifestCommit {
     const isReverted = [...reverted].some((sha) => entry.commit.startsWith(sha) || sha.startsWith(entry.commit));
     if (!isReverted) return entry;
   }
-  throw new Error(`nothing to roll back: no promotion in the history of ${MANIFEST_PATH} that has not been reverted already`);
+  throw new Error(
+    `nothing to roll back: no promotion in the history of ${MANIFEST_PATH} that has not been reverted already`,
+  );
 }
 
 async function resolveCommit(git: SimpleGit, ref: string): Promise<string> {
@@ -66,7 +69,8 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
   const git = simpleGit(repoDir);
   const files = nodeRepoFiles(repoDir);
   if (!(await git.checkIsRepo())) throw new Error(`refusing to roll back: ${repoDir} is not a git repository`);
-  if ((await currentBranch(git)) === null) throw new Error('refusing to roll back: HEAD is detached; check out a branch first');
+  if ((await currentBranch(git)) === null)
+    throw new Error('refusing to roll back: HEAD is detached; check out a branch first');
   await ensureCleanTree(git, ['models', 'manifests'], 'roll back');
 
   const history = await manifestHistory(git);
@@ -74,10 +78,19 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
   if (options.commit) {
     const sha = await resolveCommit(git, options.commit);
     const found = history.find((h) => h.commit === sha);
-    if (!found) throw new Error(`commit ${options.commit} did not change ${MANIFEST_PATH}; name a promotion commit (git log -- ${MANIFEST_PATH})`);
-    if (found.kind !== 'promotion') throw new Error(`commit ${options.commit} ("${found.subject}") is not a promotion (no Model-Version/Gate-Verdict trailers)`);
+    if (!found)
+      throw new Error(
+        `commit ${options.commit} did not change ${MANIFEST_PATH}; name a promotion commit (git log -- ${MANIFEST_PATH})`,
+      );
+    if (found.kind !== 'promotion')
+      throw new Error(
+        `commit ${options.commit} ("${found.subject}") is not a promotion (no Model-Version/Gate-Verdict trailers)`,
+      );
     const reverter = history.find((h) => h.reverts && sha.startsWith(h.reverts));
-    if (reverter) throw new Error(`promotion ${sha.slice(0, 12)} was already rolled back by ${reverter.commit.slice(0, 12)} ("${reverter.subject}")`);
+    if (reverter)
+      throw new Error(
+        `promotion ${sha.slice(0, 12)} was already rolled back by ${reverter.commit.slice(0, 12)} ("${reverter.subject}")`,
+      );
     target = found;
   } else {
     target = rollbackTarget(history);
@@ -85,18 +98,24 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
   const rolledBack = target.trailers['Model-Version'];
   const previousVersion = target.trailers['Previous-Version'];
   if (!previousVersion || previousVersion === 'none') {
-    throw new Error(`refusing to roll back ${rolledBack}: promotion ${target.commit.slice(0, 12)} made the first champion, so there is no previous version to return to`);
+    throw new Error(
+      `refusing to roll back ${rolledBack}: promotion ${target.commit.slice(0, 12)} made the first champion, so there is no previous version to return to`,
+    );
   }
   const current = await readManifest(files);
   if (current?.champion.version !== rolledBack) {
-    throw new Error(`refusing to roll back ${rolledBack}: it is not the champion (${MANIFEST_PATH} names ${current?.champion.version ?? 'none'}); name the promotion of the current champion`);
+    throw new Error(
+      `refusing to roll back ${rolledBack}: it is not the champion (${MANIFEST_PATH} names ${current?.champion.version ?? 'none'}); name the promotion of the current champion`,
+    );
   }
 
   try {
     await git.raw(['revert', '--no-commit', target.commit]);
   } catch (error) {
     await git.raw(['revert', '--abort']).catch(() => undefined);
-    throw new Error(`cannot revert ${target.commit.slice(0, 12)} cleanly (${MANIFEST_PATH} or the registry changed since); nothing was changed. git said: ${(error as Error).message.trim()}`);
+    throw new Error(
+      `cannot revert ${target.commit.slice(0, 12)} cleanly (${MANIFEST_PATH} or the registry changed since); nothing was changed. git said: ${errorMessage(error).trim()}`,
+    );
   }
   const dir = versionDir(rolledBack);
   try {
@@ -106,10 +125,21 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
     const manifest = await readManifest(files);
     if (!manifest) throw new Error(`reverting ${target.commit.slice(0, 12)} would delete ${MANIFEST_PATH}`);
     await git.add([dir, MANIFEST_PATH, REGISTRY_MD_PATH]);
-    const message = rollbackMessage({ rolledBack, restored: manifest.champion.version, reverts: target.commit, reason: options.reason });
+    const message = rollbackMessage({
+      rolledBack,
+      restored: manifest.champion.version,
+      reverts: target.commit,
+      reason: options.reason,
+    });
     await git.raw(['commit', '--quiet', '-m', message]);
     const commit = (await git.revparse(['HEAD'])).trim();
-    return { reverted: target.commit, rolledBackVersion: rolledBack, restoredChampion: manifest.champion.version, commit, manifest };
+    return {
+      reverted: target.commit,
+      rolledBackVersion: rolledBack,
+      restoredChampion: manifest.champion.version,
+      commit,
+      manifest,
+    };
   } catch (error) {
     // Put our paths back exactly as HEAD has them (the tree was clean there before the revert).
     await git.raw(['revert', '--quit']).catch(() => undefined);

@@ -8,6 +8,7 @@ import type { DataClock, ProductionManifest } from '../manifest/schema.ts';
 import { MANIFEST_PATH, parseManifest, readDataClock, readManifest } from '../manifest/store.ts';
 import { nodeRepoFiles } from '../util/repo-files.ts';
 import { manifestHistory, type ManifestCommit } from './manifest-history.ts';
+import { errorMessage } from '../util/errors.ts';
 
 export interface ChangeRef {
   commit: string;
@@ -60,23 +61,43 @@ export async function deploymentStatus(options: { repoDir: string; historyLimit?
     previous: manifest?.previous ?? null,
     challenger: manifest?.challenger ?? null,
     dataClock: await readDataClock(files),
-    history: history.map((h) => ({ ...ref(h), kind: h.kind, champion: h.manifest?.champion.version ?? null, previous: h.manifest?.previous?.version ?? null })),
+    history: history.map((h) => ({
+      ...ref(h),
+      kind: h.kind,
+      champion: h.manifest?.champion.version ?? null,
+      previous: h.manifest?.previous?.version ?? null,
+    })),
   };
 }
 
 /** The manifest in force at `instant` (the last manifest commit at or before it), or null. */
-export async function manifestAtTime(options: { repoDir: string; instant: string }): Promise<{ commit: ChangeRef; manifest: ProductionManifest | null } | null> {
+export async function manifestAtTime(options: {
+  repoDir: string;
+  instant: string;
+}): Promise<{ commit: ChangeRef; manifest: ProductionManifest | null } | null> {
   const git = simpleGit(path.resolve(options.repoDir));
   const ms = Date.parse(options.instant);
   if (Number.isNaN(ms)) throw new Error(`--at ${options.instant} is not an ISO date`);
-  const out = (await git.raw(['log', '-1', `--before=${new Date(ms).toISOString()}`, '--format=%H%x1f%cI%x1f%s', '--', MANIFEST_PATH])).trim();
+  const out = (
+    await git.raw([
+      'log',
+      '-1',
+      `--before=${new Date(ms).toISOString()}`,
+      '--format=%H%x1f%cI%x1f%s',
+      '--',
+      MANIFEST_PATH,
+    ])
+  ).trim();
   if (!out) return null;
   const [commit, date, subject] = out.split('\u001f');
   let manifest: ProductionManifest | null = null;
   try {
-    manifest = parseManifest(await git.show([`${commit}:${MANIFEST_PATH}`]), `${MANIFEST_PATH} at ${commit.slice(0, 12)}`);
+    manifest = parseManifest(
+      await git.show([`${commit}:${MANIFEST_PATH}`]),
+      `${MANIFEST_PATH} at ${commit.slice(0, 12)}`,
+    );
   } catch (error) {
-    if (!/does not exist|exists on disk, but not in/.test((error as Error).message)) throw error;
+    if (!/does not exist|exists on disk, but not in/.test(errorMessage(error))) throw error;
   }
   return { commit: { commit, date, subject }, manifest };
 }

@@ -35,7 +35,11 @@ export function revertedCommit(message: string): string | null {
 
 export function isPromotion(message: string): boolean {
   const trailers = parseTrailers(message);
-  return message.startsWith(PROMOTE_SUBJECT_PREFIX) && Boolean(trailers['Model-Version']) && trailers['Gate-Verdict'] === 'pass';
+  return (
+    message.startsWith(PROMOTE_SUBJECT_PREFIX) &&
+    Boolean(trailers['Model-Version']) &&
+    trailers['Gate-Verdict'] === 'pass'
+  );
 }
 
 export interface PromotionMessage {

@@ -7,7 +7,14 @@
  * Keys are integers here for speed; `spec` holds the same tables keyed by strings for the graph.
  */
 import { DELAY_THRESHOLD_MINUTES, type FlightTable, type RowRange } from '../data/flights.ts';
-import { NUMERIC_INPUTS, STRING_INPUTS, airportHourKey, hourOfDay, routeKey, writeNumericInputs } from '../features/flight-features.ts';
+import {
+  NUMERIC_INPUTS,
+  STRING_INPUTS,
+  airportHourKey,
+  hourOfDay,
+  routeKey,
+  writeNumericInputs,
+} from '../features/flight-features.ts';
 import type { FeatureSpec, LookupFeature } from '../features/spec.ts';
 import type { Matrix } from '../ml/matrix.ts';
 
@@ -47,9 +54,24 @@ function keyFamilies(airports: string[]): KeyFamily[] {
   return [
     { input: 'origin', size: a, key: (o) => o, label: (k) => airports[k] },
     { input: 'destination', size: a, key: (_o, d) => d, label: (k) => airports[k] },
-    { input: 'route', size: a * a, key: (o, d) => o * a + d, label: (k) => routeKey(airports[Math.floor(k / a)], airports[k % a]) },
-    { input: 'origin_hour', size: a * 24, key: (o, _d, h) => o * 24 + h, label: (k) => airportHourKey(airports[Math.floor(k / 24)], k % 24) },
-    { input: 'destination_hour', size: a * 24, key: (_o, d, h) => d * 24 + h, label: (k) => airportHourKey(airports[Math.floor(k / 24)], k % 24) },
+    {
+      input: 'route',
+      size: a * a,
+      key: (o, d) => o * a + d,
+      label: (k) => routeKey(airports[Math.floor(k / a)], airports[k % a]),
+    },
+    {
+      input: 'origin_hour',
+      size: a * 24,
+      key: (o, _d, h) => o * 24 + h,
+      label: (k) => airportHourKey(airports[Math.floor(k / 24)], k % 24),
+    },
+    {
+      input: 'destination_hour',
+      size: a * 24,
+      key: (_o, d, h) => d * 24 + h,
+      label: (k) => airportHourKey(airports[Math.floor(k / 24)], k % 24),
+    },
   ];
 }
 

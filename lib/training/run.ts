@@ -7,7 +7,15 @@
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DATA_FILE_LABEL, type FlightTable, LABEL_DEFINITION, loadFlights, rawFlightAt, type RowRange, selectWindow } from '../data/flights.ts';
+import {
+  DATA_FILE_LABEL,
+  type FlightTable,
+  LABEL_DEFINITION,
+  loadFlights,
+  rawFlightAt,
+  type RowRange,
+  selectWindow,
+} from '../data/flights.ts';
 import { toModelInputs } from '../features/flight-features.ts';
 import type { RawFlight } from '../features/spec.ts';
 import { metricSet, alertBudget } from '../metrics/classification.ts';
@@ -69,15 +77,23 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     validation: selectWindow(table, windows.validation.start, windows.validation.end),
     evaluation: selectWindow(table, windows.evaluation.start, windows.evaluation.end),
   };
-  log(`asOf ${windows.asOf}: train ${describe(windows.train, ranges.train)}, validation ${describe(windows.validation, ranges.validation)}, evaluation ${describe(windows.evaluation, ranges.evaluation)}`);
-  if (ranges.validation.end <= ranges.validation.start) throw new Error(`validation window ${windows.validation.start}..${windows.validation.end} has no flights`);
-  if (ranges.evaluation.end <= ranges.evaluation.start) throw new Error(`evaluation window ${windows.evaluation.start}..${windows.evaluation.end} has no flights`);
+  log(
+    `asOf ${windows.asOf}: train ${describe(windows.train, ranges.train)}, validation ${describe(windows.validation, ranges.validation)}, evaluation ${describe(windows.evaluation, ranges.evaluation)}`,
+  );
+  if (ranges.validation.end <= ranges.validation.start)
+    throw new Error(`validation window ${windows.validation.start}..${windows.validation.end} has no flights`);
+  if (ranges.evaluation.end <= ranges.evaluation.start)
+    throw new Error(`evaluation window ${windows.evaluation.start}..${windows.evaluation.end} has no flights`);
 
   const split = await timed('featuresMs', () => buildSplit(table, { ...ranges, evaluation: [ranges.evaluation] }));
   const evaluation = split.evaluation[0];
-  log(`features: ${split.spec.featureNames.length} (${split.spec.featureNames.join(', ')}) in ${(timings.featuresMs / 1000).toFixed(1)} s`);
+  log(
+    `features: ${split.spec.featureNames.length} (${split.spec.featureNames.join(', ')}) in ${(timings.featuresMs / 1000).toFixed(1)} s`,
+  );
 
-  log(`training GBDT: up to ${params.trees} trees, ${params.maxLeaves} leaves, depth ${params.maxDepth}, learning rate ${params.learningRate}`);
+  log(
+    `training GBDT: up to ${params.trees} trees, ${params.maxLeaves} leaves, depth ${params.maxDepth}, learning rate ${params.learningRate}`,
+  );
   let lastReport = 0;
   const gbdt = await timed('trainMs', () =>
     trainGbdt(split.train, split.validation, params, {
@@ -89,11 +105,16 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       },
     }),
   );
-  log(`trained ${gbdt.model.trees.length} trees (best iteration ${gbdt.bestIteration + 1}) in ${(timings.trainMs / 1000).toFixed(1)} s`);
+  log(
+    `trained ${gbdt.model.trees.length} trees (best iteration ${gbdt.bestIteration + 1}) in ${(timings.trainMs / 1000).toFixed(1)} s`,
+  );
 
   const version = `${windows.asOf.slice(0, 10)}-${sha256Hex(JSON.stringify({ model: gbdt.model, spec: split.spec })).slice(0, 8)}`;
   const bytes = await timed('exportMs', () =>
-    exportGbdtToOnnx(gbdt.model, split.spec, { version, description: `flight-delay risk, asOf ${windows.asOf}, label ${LABEL_DEFINITION}` }),
+    exportGbdtToOnnx(gbdt.model, split.spec, {
+      version,
+      description: `flight-delay risk, asOf ${windows.asOf}, label ${LABEL_DEFINITION}`,
+    }),
   );
   const sha256 = sha256Hex(bytes);
 
@@ -104,11 +125,17 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     const validationFlights = flightsIn(table, ranges.validation);
     const evaluationScores = await timed('scoreMs', () => scorer.score(toModelInputs(evaluationFlights)));
     const validationScores = await scorer.score(toModelInputs(validationFlights));
-    const maxDifference = maxAbsDifference(evaluationScores, predictProba(gbdt.model, evaluation.values, evaluation.cols));
-    if (maxDifference > 1e-5) throw new Error(`ONNX Runtime disagrees with the TypeScript model by ${maxDifference} on the evaluation week`);
+    const maxDifference = maxAbsDifference(
+      evaluationScores,
+      predictProba(gbdt.model, evaluation.values, evaluation.cols),
+    );
+    if (maxDifference > 1e-5)
+      throw new Error(`ONNX Runtime disagrees with the TypeScript model by ${maxDifference} on the evaluation week`);
 
     const threshold = alertBudget(split.validation.labels, validationScores, ALERT_BUDGET).threshold;
-    const hubs = new Set(busiestOrigins(table.origin.subarray(ranges.train.start, ranges.train.end), table.airports, HUB_COUNT));
+    const hubs = new Set(
+      busiestOrigins(table.origin.subarray(ranges.train.start, ranges.train.end), table.airports, HUB_COUNT),
+    );
     const slicesOf = (row: number) => {
       const flight = evaluationFlights[row];
       return flightSliceNames(flight.origin, Number(flight.departure.slice(11, 13)), flight.distance, hubs);
@@ -118,13 +145,20 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       validation: metricSet(split.validation.labels, validationScores, ALERT_BUDGET),
       slices: sliceMetrics(evaluation.labels, evaluationScores, slicesOf),
     };
-    log(`evaluation week: AUC ${metrics.evaluation.auc.toFixed(4)}, recall@20% ${metrics.evaluation.recallAtBudget.toFixed(4)}, precision@20% ${metrics.evaluation.precisionAtBudget.toFixed(4)}, ECE ${metrics.evaluation.ece.toFixed(4)} (ONNX vs TypeScript max |Δ| ${maxDifference.toExponential(2)})`);
+    log(
+      `evaluation week: AUC ${metrics.evaluation.auc.toFixed(4)}, recall@20% ${metrics.evaluation.recallAtBudget.toFixed(4)}, precision@20% ${metrics.evaluation.precisionAtBudget.toFixed(4)}, ECE ${metrics.evaluation.ece.toFixed(4)} (ONNX vs TypeScript max |Δ| ${maxDifference.toExponential(2)})`,
+    );
 
     let baseline: ModelCard['baseline'];
     if (options.baseline !== false) {
       const logistic = await timed('baselineMs', () => trainLogistic(split.train, {}));
-      baseline = { algorithm: 'logistic-regression', evaluation: metricSet(evaluation.labels, predictLogistic(logistic, evaluation), ALERT_BUDGET) };
-      log(`baseline logistic regression: AUC ${baseline.evaluation.auc.toFixed(4)}, recall@20% ${baseline.evaluation.recallAtBudget.toFixed(4)}`);
+      baseline = {
+        algorithm: 'logistic-regression',
+        evaluation: metricSet(evaluation.labels, predictLogistic(logistic, evaluation), ALERT_BUDGET),
+      };
+      log(
+        `baseline logistic regression: AUC ${baseline.evaluation.auc.toFixed(4)}, recall@20% ${baseline.evaluation.recallAtBudget.toFixed(4)}`,
+      );
     }
 
     const goldenFlights = goldenInputs(evaluationFlights);
@@ -149,7 +183,12 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         evaluation: dataWindow(windows.evaluation, evaluation),
       },
       algorithm: 'gbdt (taxiway, histogram, leaf-wise) → ONNX TreeEnsembleRegressor + Sigmoid',
-      params: { ...params, trainDays: options.trainDays ?? null, dataset: DEFAULT_DATASET_OPTIONS, alertBudget: ALERT_BUDGET },
+      params: {
+        ...params,
+        trainDays: options.trainDays ?? null,
+        dataset: DEFAULT_DATASET_OPTIONS,
+        alertBudget: ALERT_BUDGET,
+      },
       trees: gbdt.model.trees.length,
       seed: params.seed,
       threshold,
@@ -162,7 +201,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       run: options.run ?? actionsRun(),
     };
     const paths = await writeRunOutput(options.outDir, bytes, card);
-    log(`wrote ${paths.modelPath} (${(bytes.byteLength / 1024).toFixed(0)} KiB, sha256 ${sha256}) and ${paths.cardPath}`);
+    log(
+      `wrote ${paths.modelPath} (${(bytes.byteLength / 1024).toFixed(0)} KiB, sha256 ${sha256}) and ${paths.cardPath}`,
+    );
     return { card, ...paths };
   } finally {
     await scorer.release();
@@ -218,7 +259,11 @@ function referenceDistributions(train: Matrix, table: FlightTable, range: RowRan
 }
 
 /** Writes model.onnx and card.json into outDir through temporary names, so a crash leaves no half pair. */
-async function writeRunOutput(outDir: string, bytes: Uint8Array, card: ModelCard): Promise<{ modelPath: string; cardPath: string }> {
+async function writeRunOutput(
+  outDir: string,
+  bytes: Uint8Array,
+  card: ModelCard,
+): Promise<{ modelPath: string; cardPath: string }> {
   await mkdir(outDir, { recursive: true });
   const modelPath = path.join(outDir, 'model.onnx');
   const cardPath = path.join(outDir, 'card.json');

@@ -25,11 +25,15 @@ export function runWindows(asOf: string, trainDays?: number): RunWindows {
   const validationStart = asOfMinutes - 14 * DAY;
   const dataStart = minutesFromIso(DATA_START);
   const trainStart = trainDays === undefined ? dataStart : Math.max(dataStart, validationStart - trainDays * DAY);
-  if (asOfMinutes > minutesFromIso(DATA_END)) throw new Error(`--as-of ${asOf} is after the end of the data (${DATA_END})`);
+  if (asOfMinutes > minutesFromIso(DATA_END))
+    throw new Error(`--as-of ${asOf} is after the end of the data (${DATA_END})`);
   if (validationStart - trainStart < DAY) {
-    throw new Error(`--as-of ${asOf} leaves less than a day of training data before ${isoFromMinutes(validationStart)}; the data starts ${DATA_START}`);
+    throw new Error(
+      `--as-of ${asOf} leaves less than a day of training data before ${isoFromMinutes(validationStart)}; the data starts ${DATA_START}`,
+    );
   }
-  if (trainDays !== undefined && !(trainDays >= 1)) throw new Error(`--train-days must be at least 1, got ${trainDays}`);
+  if (trainDays !== undefined && !(trainDays >= 1))
+    throw new Error(`--train-days must be at least 1, got ${trainDays}`);
   return {
     asOf: isoFromMinutes(asOfMinutes),
     train: { start: isoFromMinutes(trainStart), end: isoFromMinutes(validationStart) },

@@ -12,7 +12,10 @@ export interface FakeModel extends HeldModel {
   calls: number[];
 }
 
-export function fakeModel(version = 'v-fake', options: { threshold?: number; score?: (inputs: ModelInputs) => Promise<Float32Array> } = {}): FakeModel {
+export function fakeModel(
+  version = 'v-fake',
+  options: { threshold?: number; score?: (inputs: ModelInputs) => Promise<Float32Array> } = {},
+): FakeModel {
   const model: FakeModel = {
     version,
     threshold: options.threshold ?? 0.1,
@@ -63,7 +66,12 @@ export function fakeProvider(model: FakeModel | null = fakeModel()): FakeProvide
       return { serving: provider.model ? { version: provider.model.version } : null, lastError: null };
     },
     describe() {
-      return { serving: provider.model ? { version: provider.model.version } : null, champion: null, previous: null, challenger: null };
+      return {
+        serving: provider.model ? { version: provider.model.version } : null,
+        champion: null,
+        previous: null,
+        challenger: null,
+      };
     },
     challenger() {
       const c = provider.challengerModel;

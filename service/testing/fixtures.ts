@@ -41,7 +41,10 @@ async function codeHash(root: string): Promise<string> {
   hash.update(JSON.stringify({ SPECS, TRAIN }));
   for (const dir of CODE_DIRS) {
     const files = await readdir(path.join(root, dir), { recursive: true }).catch(() => [] as string[]);
-    for (const file of files.map(String).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort()) {
+    for (const file of files
+      .map(String)
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+      .sort()) {
       hash.update(`${dir}/${file}\u0000`);
       hash.update(await readFile(path.join(root, dir, file)));
     }
@@ -100,7 +103,13 @@ export function fixtureModels(root = process.cwd()): Promise<{ a: FixtureModel; 
         const partial = `${dir}.partial-${process.pid}`;
         await rm(partial, { recursive: true, force: true });
         for (const spec of SPECS) {
-          await trainModel({ ...TRAIN, params: { ...TRAIN.params }, asOf: spec.asOf, outDir: path.join(partial, spec.name), codeDir: root });
+          await trainModel({
+            ...TRAIN,
+            params: { ...TRAIN.params },
+            asOf: spec.asOf,
+            outDir: path.join(partial, spec.name),
+            codeDir: root,
+          });
         }
         await rm(dir, { recursive: true, force: true });
         await rename(partial, dir);
@@ -108,7 +117,10 @@ export function fixtureModels(root = process.cwd()): Promise<{ a: FixtureModel; 
         for (const name of await readdir(base)) {
           const other = path.join(base, name);
           if (other === dir || name.includes('.')) continue;
-          const age = await stat(other).then((st) => Date.now() - st.mtimeMs, () => 0);
+          const age = await stat(other).then(
+            (st) => Date.now() - st.mtimeMs,
+            () => 0,
+          );
           if (age > 3_600_000) await rm(other, { recursive: true, force: true });
         }
       });
@@ -122,8 +134,20 @@ export function entryOf(model: Pick<FixtureModel, 'version' | 'sha256'>): Manife
   return { version: model.version, path: artifactPath(model.version), sha256: model.sha256 };
 }
 
-export function manifestFor(champion: ManifestEntry, previous: ManifestEntry | null = null, reason = 'test'): ProductionManifest {
-  return { schemaVersion: 1, model: 'flight-delay', champion, previous, challenger: null, reason, updatedAt: '2001-04-08T00:00:00Z' };
+export function manifestFor(
+  champion: ManifestEntry,
+  previous: ManifestEntry | null = null,
+  reason = 'test',
+): ProductionManifest {
+  return {
+    schemaVersion: 1,
+    model: 'flight-delay',
+    champion,
+    previous,
+    challenger: null,
+    reason,
+    updatedAt: '2001-04-08T00:00:00Z',
+  };
 }
 
 export interface FixtureRepo {
@@ -146,7 +170,10 @@ export async function createFixtureRepo(options: { root?: string; champion?: 'a'
   const dir = await mkdtemp(path.join(tmpdir(), 'taxiway-service-repo-'));
   const git = simpleGit(dir);
   await git.init(['--initial-branch=main']);
-  await git.addConfig('user.email', 'tests@taxiway.invalid').addConfig('user.name', 'Taxiway tests').addConfig('commit.gpgsign', 'false');
+  await git
+    .addConfig('user.email', 'tests@taxiway.invalid')
+    .addConfig('user.name', 'Taxiway tests')
+    .addConfig('commit.gpgsign', 'false');
 
   const commit = async (files: Record<string, Uint8Array | string>, message: string) => {
     for (const [rel, data] of Object.entries(files)) {
@@ -157,13 +184,21 @@ export async function createFixtureRepo(options: { root?: string; champion?: 'a'
     await git.commit(message);
     return (await git.revparse(['HEAD'])).trim();
   };
-  const manifest = async () => JSON.parse(await readFile(path.join(dir, 'manifests/production.json'), 'utf8')) as ProductionManifest;
+  const manifest = async () =>
+    JSON.parse(await readFile(path.join(dir, 'manifests/production.json'), 'utf8')) as ProductionManifest;
   const cardFiles = (m: FixtureModel) => ({
     [artifactPath(m.version)]: m.bytes,
     [path.posix.join(path.posix.dirname(artifactPath(m.version)), 'card.json')]: `${JSON.stringify(m.card, null, 2)}\n`,
   });
   const first = models[options.champion ?? 'a'];
-  await commit({ ...cardFiles(models.a), ...cardFiles(models.b), 'manifests/production.json': formatManifest(manifestFor(entryOf(first))) }, `promote ${first.version}`);
+  await commit(
+    {
+      ...cardFiles(models.a),
+      ...cardFiles(models.b),
+      'manifests/production.json': formatManifest(manifestFor(entryOf(first))),
+    },
+    `promote ${first.version}`,
+  );
 
   return {
     dir,
@@ -173,12 +208,21 @@ export async function createFixtureRepo(options: { root?: string; champion?: 'a'
     manifest,
     async promote(entry, message) {
       const current = await manifest();
-      const next = manifestFor(entry, current.champion.version === entry.version ? current.previous : current.champion, message ?? `promote ${entry.version}`);
+      const next = manifestFor(
+        entry,
+        current.champion.version === entry.version ? current.previous : current.champion,
+        message ?? `promote ${entry.version}`,
+      );
       return commit({ 'manifests/production.json': formatManifest(next) }, next.reason);
     },
     async addVersion(version, bytes, base, patch = {}) {
       const sha256 = sha256Hex(bytes);
-      const card: ModelCard = { ...base, ...patch, version, artifact: { file: 'model.onnx', sha256, bytes: bytes.byteLength } };
+      const card: ModelCard = {
+        ...base,
+        ...patch,
+        version,
+        artifact: { file: 'model.onnx', sha256, bytes: bytes.byteLength },
+      };
       await commit(cardFiles({ version, sha256, bytes, card }), `add ${version}`);
       return { version, path: artifactPath(version), sha256 };
     },
@@ -197,7 +241,9 @@ export function wrongSchemaArtifact(card: ModelCard, version: string): Uint8Arra
     kind: 'gbdt',
     baseScore: -1.5,
     featureNames: wrong.featureNames,
-    trees: [{ feature: [0, -1, -1], threshold: [12, 0, 0], left: [1, -1, -1], right: [2, -1, -1], value: [0, -0.1, 0.1] }],
+    trees: [
+      { feature: [0, -1, -1], threshold: [12, 0, 0], left: [1, -1, -1], right: [2, -1, -1], value: [0, -0.1, 0.1] },
+    ],
   };
   return exportGbdtToOnnx(model, wrong, { version });
 }

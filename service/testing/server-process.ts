@@ -69,10 +69,18 @@ export async function startServerProcess(options: StartServerOptions = {}): Prom
   });
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
 
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not log "listening" within ${options.startTimeoutMs ?? 30_000} ms; stderr: ${stderr}`)), options.startTimeoutMs ?? 30_000);
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(`service did not log "listening" within ${options.startTimeoutMs ?? 30_000} ms; stderr: ${stderr}`),
+        ),
+      options.startTimeoutMs ?? 30_000,
+    );
     onListening = (p) => {
       clearTimeout(timer);
       resolve(p);
@@ -112,7 +120,10 @@ export async function startServerProcess(options: StartServerOptions = {}): Prom
       for (;;) {
         const line = logs.find(match);
         if (line) return line;
-        if (Date.now() > deadline) throw new Error(`no log line matched within ${timeoutMs} ms; got events ${[...new Set(logs.map((l) => l.event))].join(', ')}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `no log line matched within ${timeoutMs} ms; got events ${[...new Set(logs.map((l) => l.event))].join(', ')}`,
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
     },

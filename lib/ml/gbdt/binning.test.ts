@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { binMatrix, binOf, computeBinMapper, featureThresholds, mulberry32, sampleRows, sortFloat32, thresholdBetween } from './binning.ts';
+import {
+  binMatrix,
+  binOf,
+  computeBinMapper,
+  featureThresholds,
+  mulberry32,
+  sampleRows,
+  sortFloat32,
+  thresholdBetween,
+} from './binning.ts';
 import { synthetic } from './test-data.ts';
 
 describe('binning', () => {
@@ -69,7 +78,9 @@ describe('binning', () => {
 
   it('radix sort of float32 matches the typed-array sort', () => {
     const rand = mulberry32(4);
-    const v = Float32Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? -0 : i % 11 === 0 ? 0 : (rand() - 0.5) * 10 ** ((i % 9) - 4)));
+    const v = Float32Array.from({ length: 5000 }, (_, i) =>
+      i % 7 === 0 ? -0 : i % 11 === 0 ? 0 : (rand() - 0.5) * 10 ** ((i % 9) - 4),
+    );
     v[3] = -Infinity;
     v[4] = Infinity;
     const expected = Float32Array.from(v).sort();

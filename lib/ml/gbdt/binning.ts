@@ -153,7 +153,8 @@ export function computeBinMapper(matrix: Matrix, options: Partial<BinningOptions
   const thresholds: Float64Array[] = [];
   // Copy the sampled rows once (one cache miss per row), then read columns from the copy.
   const sample = new Float32Array(rows.length * cols);
-  for (let i = 0; i < rows.length; i++) sample.set(matrix.values.subarray(rows[i] * cols, rows[i] * cols + cols), i * cols);
+  for (let i = 0; i < rows.length; i++)
+    sample.set(matrix.values.subarray(rows[i] * cols, rows[i] * cols + cols), i * cols);
   const column = new Float32Array(rows.length);
   for (let f = 0; f < cols; f++) {
     for (let i = 0; i < rows.length; i++) column[i] = sample[i * cols + f];
@@ -229,14 +230,14 @@ function binBlock(
       }
       const x = values[r * cols + f];
       let p = 0;
-      p += 128 & -(+(T[p + 127] <= x));
-      p += 64 & -(+(T[p + 63] <= x));
-      p += 32 & -(+(T[p + 31] <= x));
-      p += 16 & -(+(T[p + 15] <= x));
-      p += 8 & -(+(T[p + 7] <= x));
-      p += 4 & -(+(T[p + 3] <= x));
-      p += 2 & -(+(T[p + 1] <= x));
-      p += 1 & -(+(T[p] <= x));
+      p += 128 & -+(T[p + 127] <= x);
+      p += 64 & -+(T[p + 63] <= x);
+      p += 32 & -+(T[p + 31] <= x);
+      p += 16 & -+(T[p + 15] <= x);
+      p += 8 & -+(T[p + 7] <= x);
+      p += 4 & -+(T[p + 3] <= x);
+      p += 2 & -+(T[p + 1] <= x);
+      p += 1 & -+(T[p] <= x);
       out[o] = p;
     }
   }

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { predictLogistic, trainLogistic } from '../logistic.ts';
 import type { Matrix } from '../matrix.ts';
 import { trainGbdt } from './booster.ts';
-import { type GbdtModel, type Tree, predictProba, predictProbaMatrix, predictRawMatrix, predictRawRow } from './model.ts';
+import {
+  type GbdtModel,
+  type Tree,
+  predictProba,
+  predictProbaMatrix,
+  predictRawMatrix,
+  predictRawRow,
+} from './model.ts';
 import { logLoss } from './objective.ts';
 import { rankAuc, synthetic, xorData } from './test-data.ts';
 
@@ -35,7 +42,13 @@ describe('trainGbdt', () => {
       x[2] = Math.floor(rand() * 3);
       return x[0] >= 13 ? 1 : 0;
     });
-    const { model } = await trainGbdt(m, null, { trees: 1, maxDepth: 1, learningRate: 1, threads: 1, minDataInLeaf: 0 });
+    const { model } = await trainGbdt(m, null, {
+      trees: 1,
+      maxDepth: 1,
+      learningRate: 1,
+      threads: 1,
+      minDataInLeaf: 0,
+    });
     const [tree] = model.trees;
     expect(tree.feature[0]).toBe(0);
     expect(tree.feature.filter((f) => f < 0)).toHaveLength(2);
@@ -56,7 +69,13 @@ describe('trainGbdt', () => {
   it('beats the logistic baseline on a nonlinear problem', async () => {
     const train = xorData(8000, 2);
     const test = xorData(4000, 3);
-    const { model } = await trainGbdt(train, null, { trees: 60, maxLeaves: 16, maxDepth: 6, learningRate: 0.2, threads: 1 });
+    const { model } = await trainGbdt(train, null, {
+      trees: 60,
+      maxLeaves: 16,
+      maxDepth: 6,
+      learningRate: 0.2,
+      threads: 1,
+    });
     const gbdtAuc = rankAuc(test.labels, predictProba(model, test.values, test.cols));
     const logistic = trainLogistic(train);
     const baseAuc = rankAuc(test.labels, predictLogistic(logistic, test));
@@ -95,13 +114,20 @@ describe('trainGbdt', () => {
     // Internal validation scores (binned traversal, summed in tree order) give this loss.
     expect(logLoss(valid.labels, rawScores(result.model, valid))).toBe(result.history[24].validLoss);
     // The fast matrix predictor gives the same numbers.
-    expect(Array.from(predictRawMatrix(result.model, valid.values, valid.cols))).toEqual(Array.from(rawScores(result.model, valid)));
+    expect(Array.from(predictRawMatrix(result.model, valid.values, valid.cols))).toEqual(
+      Array.from(rawScores(result.model, valid)),
+    );
     expect(Array.from(predictProbaMatrix(result.model, valid.values, valid.cols))).toEqual(
       Array.from(predictProba(result.model, valid.values, valid.cols)),
     );
     // And the training scores kept by the shards.
     let trainLoss: number | undefined;
-    await trainGbdt(train, null, { trees: 25, maxLeaves: 31, threads: 1 }, { onProgress: (p) => (trainLoss = p.trainLoss ?? trainLoss) });
+    await trainGbdt(
+      train,
+      null,
+      { trees: 25, maxLeaves: 31, threads: 1 },
+      { onProgress: (p) => (trainLoss = p.trainLoss ?? trainLoss) },
+    );
     expect(trainLoss).toBeCloseTo(logLoss(train.labels, rawScores(result.model, train)), 12);
     for (const tree of result.model.trees) for (const t of tree.threshold) expect(Math.fround(t)).toBe(t);
   });
@@ -109,7 +135,15 @@ describe('trainGbdt', () => {
   it('is deterministic: same seed gives identical JSON, and 1 thread equals 2 threads', async () => {
     const train = xorData(30_000, 8);
     const valid = xorData(2000, 9);
-    const params = { trees: 12, maxLeaves: 63, maxDepth: 8, minDataInLeaf: 5, binSampleRows: 5000, seed: 3, earlyStoppingRounds: 0 };
+    const params = {
+      trees: 12,
+      maxLeaves: 63,
+      maxDepth: 8,
+      minDataInLeaf: 5,
+      binSampleRows: 5000,
+      seed: 3,
+      earlyStoppingRounds: 0,
+    };
     const a = await trainGbdt(train, valid, { ...params, threads: 1 });
     const b = await trainGbdt(train, valid, { ...params, threads: 1 });
     const c = await trainGbdt(train, valid, { ...params, threads: 2 });
@@ -124,11 +158,16 @@ describe('trainGbdt', () => {
 
   it('stops its worker threads when training fails', async () => {
     const train = xorData(20_000, 13);
-    const failing = trainGbdt(train, null, { trees: 5, threads: 2 }, {
-      onProgress: () => {
-        throw new Error('stop here');
+    const failing = trainGbdt(
+      train,
+      null,
+      { trees: 5, threads: 2 },
+      {
+        onProgress: () => {
+          throw new Error('stop here');
+        },
       },
-    });
+    );
     await expect(failing).rejects.toThrow('stop here');
     // Training again works (nothing is left waiting on the old mailbox).
     const { model } = await trainGbdt(train, null, { trees: 2, threads: 2 });
@@ -159,7 +198,8 @@ describe('trainGbdt', () => {
         if (tree === first && limits.minChildWeight > 0) {
           // First tree: every row has hessian p0(1 - p0) at the base score.
           const p0 = 1 / (1 + Math.exp(-model.baseScore));
-          for (const n of counts.values()) expect(n * p0 * (1 - p0)).toBeGreaterThanOrEqual(limits.minChildWeight * (1 - 1e-6));
+          for (const n of counts.values())
+            expect(n * p0 * (1 - p0)).toBeGreaterThanOrEqual(limits.minChildWeight * (1 - 1e-6));
         }
       }
       // The limits actually bind (the trees are not trivially small).

@@ -227,7 +227,13 @@ export async function trainGbdt(
           pending = 0;
           trainLoss = recordsLogLoss(state);
         }
-        hooks.onProgress({ iteration, trees: trees.length, trainLoss, validLoss, elapsedMs: performance.now() - started });
+        hooks.onProgress({
+          iteration,
+          trees: trees.length,
+          trainLoss,
+          validLoss,
+          elapsedMs: performance.now() - started,
+        });
       }
       if (stop) break;
     }
@@ -259,7 +265,13 @@ function recordsLogLoss(state: SharedTrainState): number {
 }
 
 /** Adds one binned tree's leaf values to the scores of a binned matrix. */
-export function addTreeScores(tree: BinnedTree, values: Float64Array, bins: Uint8Array, cols: number, scores: Float64Array): void {
+export function addTreeScores(
+  tree: BinnedTree,
+  values: Float64Array,
+  bins: Uint8Array,
+  cols: number,
+  scores: Float64Array,
+): void {
   const { feature, bin, left, right, leafId } = tree;
   const rows = scores.length;
   for (let r = 0; r < rows; r++) {

@@ -41,7 +41,21 @@ describe('histograms', () => {
     const hist = new Float64Array(layout.size);
     const kernelSums = new Float64Array(2);
     const before = state.f64.slice();
-    k.start(state.u8, state.i32, state.f64, 0, m.rows, 2, 3, 0.25, -0.5, gradientScale(m.rows), fastExp, hist, kernelSums);
+    k.start(
+      state.u8,
+      state.i32,
+      state.f64,
+      0,
+      m.rows,
+      2,
+      3,
+      0.25,
+      -0.5,
+      gradientScale(m.rows),
+      fastExp,
+      hist,
+      kernelSums,
+    );
     const slots = rec.bytes / 8;
     for (let i = 0; i < m.rows; i++) {
       const add = state.u8[i * rec.bytes + 2] <= 3 ? 0.25 : -0.5;

@@ -109,7 +109,9 @@ const cache = new Map<string, Kernels>();
 function accumulateLines(layout: HistogramLayout, rec: RecordLayout, indent: string, readGradients = true): string[] {
   // Expects `q` (record word index) and `b8` (record byte index) in scope, and `g`, `h` unless
   // readGradients.
-  const lines = readGradients ? [`${indent}const g = i32[q + ${rec.gWord}];`, `${indent}const h = i32[q + ${rec.gWord + 1}];`] : [];
+  const lines = readGradients
+    ? [`${indent}const g = i32[q + ${rec.gWord}];`, `${indent}const h = i32[q + ${rec.gWord + 1}];`]
+    : [];
   lines.push(`${indent}let o = 0;`);
   for (let f = 0; f < layout.cols; f++) {
     if (layout.numBins[f] <= 1) continue;
@@ -210,7 +212,9 @@ export function kernels(layout: HistogramLayout, rec: RecordLayout): Kernels {
     start: new Function(
       `return function startKernel(u8, i32, f64, begin, end, feature, bin, addLeft, addRight, scale, exp, hist, sums) {\n${start.join('\n')}\n};`,
     )() as StartKernel,
-    histogram: new Function(`return function histogramKernel(u8, i32, begin, end, hist) {\n${hist.join('\n')}\n};`)() as HistogramKernel,
+    histogram: new Function(
+      `return function histogramKernel(u8, i32, begin, end, hist) {\n${hist.join('\n')}\n};`,
+    )() as HistogramKernel,
     partition: new Function(
       `return function partitionKernel(u8, i32, begin, end, feature, bin, side, hist) {\n${part.join('\n')}\n};`,
     )() as PartitionKernel,

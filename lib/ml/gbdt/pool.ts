@@ -128,7 +128,9 @@ export class ShardPool implements RowEngine {
   async start(): Promise<void> {
     const loading: Promise<void>[] = [];
     for (let p = 1; p < this.state.participants; p++) {
-      const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: { state: this.state, participant: p } });
+      const worker = new Worker(new URL('./worker.ts', import.meta.url), {
+        workerData: { state: this.state, participant: p },
+      });
       this.workers.push(worker);
       loading.push(
         new Promise<void>((resolve, reject) => {
@@ -166,7 +168,15 @@ export class ShardPool implements RowEngine {
     this.state.virtual.fill(-1);
   }
 
-  split(leaf: number, newLeaf: number, feature: number, bin: number, side: number, out: Float64Array | null, rows: number): number {
+  split(
+    leaf: number,
+    newLeaf: number,
+    feature: number,
+    bin: number,
+    side: number,
+    out: Float64Array | null,
+    rows: number,
+  ): number {
     const st = this.state;
     const c = st.control;
     const { segments, maxLeaves } = st;

@@ -3,7 +3,12 @@ import type { Matrix } from '../matrix.ts';
 import { mulberry32 } from './binning.ts';
 
 /** A matrix from a row function: `row(rand, values)` fills the features and returns the label. */
-export function synthetic(rows: number, cols: number, seed: number, row: (rand: () => number, x: Float32Array) => number): Matrix {
+export function synthetic(
+  rows: number,
+  cols: number,
+  seed: number,
+  row: (rand: () => number, x: Float32Array) => number,
+): Matrix {
   const rand = mulberry32(seed);
   const values = new Float32Array(rows * cols);
   const labels = new Uint8Array(rows);
@@ -33,7 +38,7 @@ export function rankAuc(labels: Uint8Array, scores: ArrayLike<number>): number {
   const order = Array.from({ length: labels.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   let pos = 0;
   let rankSum = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]] === scores[order[i]]) j++;
     const avg = (i + j) / 2 + 1;

@@ -36,7 +36,15 @@ export interface RowEngine {
    * Returns the number of rows that stayed left, or -1 when `out` is null: then both children
    * are final leaves and the engine may skip the partition (it must still score them apart).
    */
-  split(leaf: number, newLeaf: number, feature: number, bin: number, side: number, out: Float64Array | null, rows: number): number;
+  split(
+    leaf: number,
+    newLeaf: number,
+    feature: number,
+    bin: number,
+    side: number,
+    out: Float64Array | null,
+    rows: number,
+  ): number;
 }
 
 /** A grown tree in bin form. Node arrays; node 0 is the root; feature < 0 marks a leaf. */
@@ -249,7 +257,15 @@ export function growTree(
       side = lCest <= rCest ? 1 : 2;
       childSlot = workspace.alloc();
     }
-    const moved = engine.split(leaf, newLeaf, cand.feature, cand.bin, side, childSlot >= 0 ? workspace.buffer(childSlot) : null, C[leaf]);
+    const moved = engine.split(
+      leaf,
+      newLeaf,
+      cand.feature,
+      cand.bin,
+      side,
+      childSlot >= 0 ? workspace.buffer(childSlot) : null,
+      C[leaf],
+    );
     const leftRows = moved >= 0 ? moved : Math.round(lCest);
     // Tree structure.
     const ln = nodes++;

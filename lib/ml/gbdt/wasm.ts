@@ -201,7 +201,14 @@ function moduleBytes(fns: { name: string; fn: Fn }[]): Uint8Array {
   // Import "m"."memory": shared, min 1 page, max 65536 pages.
   const imports = vec([[...str('m'), ...str('memory'), 0x02, 0x03, ...uleb(1), ...uleb(65536)]]);
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec(types)),
     ...section(2, imports),
     ...section(3, vec(fns.map((_, i) => uleb(i)))),
@@ -238,7 +245,12 @@ function emitAccumulate(fn: Fn, layout: HistogramLayout, addr: number, hist: num
     if (layout.offsets[f] !== 0) fn.i32(layout.offsets[f]).op(OP.i32Add);
     fn.i32(bytesPerBin).op(OP.i32Mul).get(hist).op(OP.i32Add).set(o);
     if (layout.stride === 2) {
-      fn.get(o).get(o).op(...SIMD.load, 4, 0).get(v.gh).op(...SIMD.f64x2Add).op(...SIMD.store, 4, 0);
+      fn.get(o)
+        .get(o)
+        .op(...SIMD.load, 4, 0)
+        .get(v.gh)
+        .op(...SIMD.f64x2Add)
+        .op(...SIMD.store, 4, 0);
     } else {
       fn.get(o).get(o).mem(OP.f64Load, 3, 0).get(v.g).op(OP.f64Add).mem(OP.f64Store, 3, 0);
       fn.get(o).get(o).mem(OP.f64Load, 3, 8).get(v.h).op(OP.f64Add).mem(OP.f64Store, 3, 8);
@@ -250,10 +262,19 @@ function emitAccumulate(fn: Fn, layout: HistogramLayout, addr: number, hist: num
 function emitLoadGradients(fn: Fn, layout: HistogramLayout, rec: RecordLayout, addr: number, v: Gradients): void {
   if (layout.stride === 2) {
     // (g, h) int32 pair → f64x2
-    fn.get(addr).op(...SIMD.load64Zero, 3, ...uleb(rec.gWord * 4)).op(...SIMD.f64x2ConvertLowI32x4S).set(v.gh);
+    fn.get(addr)
+      .op(...SIMD.load64Zero, 3, ...uleb(rec.gWord * 4))
+      .op(...SIMD.f64x2ConvertLowI32x4S)
+      .set(v.gh);
   } else {
-    fn.get(addr).mem(OP.i32Load, 2, rec.gWord * 4).op(OP.f64ConvertI32S).set(v.g);
-    fn.get(addr).mem(OP.i32Load, 2, rec.gWord * 4 + 4).op(OP.f64ConvertI32S).set(v.h);
+    fn.get(addr)
+      .mem(OP.i32Load, 2, rec.gWord * 4)
+      .op(OP.f64ConvertI32S)
+      .set(v.g);
+    fn.get(addr)
+      .mem(OP.i32Load, 2, rec.gWord * 4 + 4)
+      .op(OP.f64ConvertI32S)
+      .set(v.h);
   }
 }
 
@@ -301,14 +322,30 @@ function partitionFn(layout: HistogramLayout, rec: RecordLayout): Fn {
   // while (i <= j && bin(i) <= bin) { accumulate if side 1; i++ }
   fn.op(OP.block, OP.void, OP.loop, OP.void);
   fn.get(i).get(j).op(OP.i32GtS, OP.brIf, 1);
-  fn.get(i).i32(B).op(OP.i32Mul).tee(ai).get(feature).op(OP.i32Add).mem(OP.i32Load8u, 0, 0).get(bin).op(OP.i32GtU, OP.brIf, 1);
+  fn.get(i)
+    .i32(B)
+    .op(OP.i32Mul)
+    .tee(ai)
+    .get(feature)
+    .op(OP.i32Add)
+    .mem(OP.i32Load8u, 0, 0)
+    .get(bin)
+    .op(OP.i32GtU, OP.brIf, 1);
   accumulateIf(1, ai);
   fn.get(i).i32(1).op(OP.i32Add).set(i);
   fn.op(OP.br, 0, OP.end, OP.end);
   // while (i <= j && bin(j) > bin) { accumulate if side 2; j-- }
   fn.op(OP.block, OP.void, OP.loop, OP.void);
   fn.get(i).get(j).op(OP.i32GtS, OP.brIf, 1);
-  fn.get(j).i32(B).op(OP.i32Mul).tee(aj).get(feature).op(OP.i32Add).mem(OP.i32Load8u, 0, 0).get(bin).op(OP.i32LeU, OP.brIf, 1);
+  fn.get(j)
+    .i32(B)
+    .op(OP.i32Mul)
+    .tee(aj)
+    .get(feature)
+    .op(OP.i32Add)
+    .mem(OP.i32Load8u, 0, 0)
+    .get(bin)
+    .op(OP.i32LeU, OP.brIf, 1);
   accumulateIf(2, aj);
   fn.get(j).i32(1).op(OP.i32Sub).set(j);
   fn.op(OP.br, 0, OP.end, OP.end);
@@ -319,9 +356,16 @@ function partitionFn(layout: HistogramLayout, rec: RecordLayout): Fn {
   fn.get(j).i32(B).op(OP.i32Mul).set(aj);
   for (let k = 0; k < B; k += 16) {
     if (k + 16 <= B) {
-      fn.get(ai).op(...SIMD.load, 3, ...uleb(k)).set(tv);
-      fn.get(ai).get(aj).op(...SIMD.load, 3, ...uleb(k)).op(...SIMD.store, 3, ...uleb(k));
-      fn.get(aj).get(tv).op(...SIMD.store, 3, ...uleb(k));
+      fn.get(ai)
+        .op(...SIMD.load, 3, ...uleb(k))
+        .set(tv);
+      fn.get(ai)
+        .get(aj)
+        .op(...SIMD.load, 3, ...uleb(k))
+        .op(...SIMD.store, 3, ...uleb(k));
+      fn.get(aj)
+        .get(tv)
+        .op(...SIMD.store, 3, ...uleb(k));
     } else {
       fn.get(ai).mem(OP.i64Load, 3, k).set(t);
       fn.get(ai).get(aj).mem(OP.i64Load, 3, k).mem(OP.i64Store, 3, k);
@@ -375,7 +419,14 @@ function startFn(rec: RecordLayout): Fn {
   // fastExp(-s), as objective.ts: y = clamp(-s), k = floor(y·log2e + 0.5), r = y − k·hi − k·lo
   fn.get(s).op(OP.f64Neg).f64(-700).op(OP.f64Max).f64(700).op(OP.f64Min).set(y);
   fn.get(y).f64(Math.LOG2E).op(OP.f64Mul).f64(0.5).op(OP.f64Add, OP.f64Floor).set(k);
-  fn.get(y).get(k).f64(FAST_EXP.ln2Hi).op(OP.f64Mul, OP.f64Sub).get(k).f64(FAST_EXP.ln2Lo).op(OP.f64Mul, OP.f64Sub).set(r);
+  fn.get(y)
+    .get(k)
+    .f64(FAST_EXP.ln2Hi)
+    .op(OP.f64Mul, OP.f64Sub)
+    .get(k)
+    .f64(FAST_EXP.ln2Lo)
+    .op(OP.f64Mul, OP.f64Sub)
+    .set(r);
   // Estrin, exactly as objective.ts fastExp:
   //   s0 = c0 + c1·r + (c2 + c3·r)·r2, s1 = …, s2 = …;  p = s0 + s1·r4 + s2·r8;  then p · 2^k
   const c = FAST_EXP.coefficients;
@@ -384,8 +435,16 @@ function startFn(rec: RecordLayout): Fn {
   fn.get(r4).get(r4).op(OP.f64Mul).set(r8);
   const quad = (n: number) => {
     // c[n] + c[n+1]·r + (c[n+2] + c[n+3]·r)·r2, left to right as in JS
-    fn.f64(c[n]).f64(c[n + 1]).get(r).op(OP.f64Mul, OP.f64Add);
-    fn.f64(c[n + 2]).f64(c[n + 3]).get(r).op(OP.f64Mul, OP.f64Add).get(r2).op(OP.f64Mul, OP.f64Add);
+    fn.f64(c[n])
+      .f64(c[n + 1])
+      .get(r)
+      .op(OP.f64Mul, OP.f64Add);
+    fn.f64(c[n + 2])
+      .f64(c[n + 3])
+      .get(r)
+      .op(OP.f64Mul, OP.f64Add)
+      .get(r2)
+      .op(OP.f64Mul, OP.f64Add);
   };
   quad(0);
   quad(4);
@@ -401,10 +460,22 @@ function startFn(rec: RecordLayout): Fn {
   fn.get(p).get(addr).mem(OP.i32Load8u, 0, rec.labelByte).op(OP.f64ConvertI32U, OP.f64Sub);
   fn.get(scale).op(OP.f64Mul).f64(0.5).op(OP.f64Add, OP.f64Floor, OP.i32TruncF64S).set(gi);
   // h = max(1, floor(p · (1 − p) · scale + 0.5))
-  fn.get(p).f64(1).get(p).op(OP.f64Sub, OP.f64Mul).get(scale).op(OP.f64Mul).f64(0.5).op(OP.f64Add, OP.f64Floor, OP.i32TruncF64S).set(hi);
+  fn.get(p)
+    .f64(1)
+    .get(p)
+    .op(OP.f64Sub, OP.f64Mul)
+    .get(scale)
+    .op(OP.f64Mul)
+    .f64(0.5)
+    .op(OP.f64Add, OP.f64Floor, OP.i32TruncF64S)
+    .set(hi);
   fn.get(hi).i32(1).get(hi).i32(1).op(OP.i32GtS, OP.select).set(hi);
-  fn.get(addr).get(gi).mem(OP.i32Store, 2, rec.gWord * 4);
-  fn.get(addr).get(hi).mem(OP.i32Store, 2, rec.gWord * 4 + 4);
+  fn.get(addr)
+    .get(gi)
+    .mem(OP.i32Store, 2, rec.gWord * 4);
+  fn.get(addr)
+    .get(hi)
+    .mem(OP.i32Store, 2, rec.gWord * 4 + 4);
   fn.get(gi).op(OP.f64ConvertI32S).set(g);
   fn.get(hi).op(OP.f64ConvertI32S).set(h);
   fn.get(sg).get(g).op(OP.f64Add).set(sg);
@@ -438,18 +509,34 @@ function binFn(cols: number, rec: RecordLayout): Fn {
   fn.op(OP.block, OP.void, OP.loop, OP.void);
   fn.get(i).get(count).op(OP.i32GeS, OP.brIf, 1);
   for (let f = 0; f < cols; f++) {
-    fn.get(at).mem(OP.f32Load, 2, f * 4).op(OP.f64PromoteF32).set(x);
-    fn.get(thresholds).i32(f * 2048).op(OP.i32Add).set(t);
+    fn.get(at)
+      .mem(OP.f32Load, 2, f * 4)
+      .op(OP.f64PromoteF32)
+      .set(x);
+    fn.get(thresholds)
+      .i32(f * 2048)
+      .op(OP.i32Add)
+      .set(t);
     fn.i32(0).set(p);
     for (let step = 128; step >= 1; step >>= 1) {
       // p += T[p + step - 1] <= x ? step : 0
       fn.get(p).i32(step).i32(0);
-      fn.get(p).i32(3).op(OP.i32Shl).get(t).op(OP.i32Add).mem(OP.f64Load, 3, (step - 1) * 8).get(x).op(OP.f64Le);
+      fn.get(p)
+        .i32(3)
+        .op(OP.i32Shl)
+        .get(t)
+        .op(OP.i32Add)
+        .mem(OP.f64Load, 3, (step - 1) * 8)
+        .get(x)
+        .op(OP.f64Le);
       fn.op(OP.select, OP.i32Add).set(p);
     }
     fn.get(out).get(p).mem(OP.i32Store8, 0, f);
   }
-  fn.get(at).i32(cols * 4).op(OP.i32Add).set(at);
+  fn.get(at)
+    .i32(cols * 4)
+    .op(OP.i32Add)
+    .set(at);
   fn.get(out).i32(rec.bytes).op(OP.i32Add).set(out);
   fn.get(i).i32(1).op(OP.i32Add).set(i);
   fn.op(OP.br, 0, OP.end, OP.end);
@@ -466,7 +553,17 @@ function binFn(cols: number, rec: RecordLayout): Fn {
 function emitStartPairs(
   fn: Fn,
   rec: RecordLayout,
-  l: { addr: number; stop: number; feature: number; bin: number; addLeft: number; addRight: number; scale: number; sg: number; sh: number },
+  l: {
+    addr: number;
+    stop: number;
+    feature: number;
+    bin: number;
+    addLeft: number;
+    addRight: number;
+    scale: number;
+    sg: number;
+    sh: number;
+  },
 ): void {
   const B = rec.bytes;
   const PAIRS = 4;
@@ -495,15 +592,27 @@ function emitStartPairs(
   const C = (x: number) => fn.f64(x).op(...SIMD.f64x2Splat);
   const each = (step: (q: Pair) => void) => pairs.forEach(step);
   const c = FAST_EXP.coefficients;
-  fn.get(l.scale).op(...SIMD.f64x2Splat).set(SCALE);
+  fn.get(l.scale)
+    .op(...SIMD.f64x2Splat)
+    .set(SCALE);
   C(0).set(SG);
   C(0).set(SH);
   fn.op(OP.block, OP.void, OP.loop, OP.void);
   // while (addr + 2·PAIRS·B <= stop)
-  fn.get(l.addr).i32(2 * PAIRS * B).op(OP.i32Add).get(l.stop).op(OP.i32GtS, OP.brIf, 1);
+  fn.get(l.addr)
+    .i32(2 * PAIRS * B)
+    .op(OP.i32Add)
+    .get(l.stop)
+    .op(OP.i32GtS, OP.brIf, 1);
   pairs.forEach((q, n) => {
-    fn.get(l.addr).i32(2 * n * B).op(OP.i32Add).set(q.a0);
-    fn.get(l.addr).i32((2 * n + 1) * B).op(OP.i32Add).set(q.a1);
+    fn.get(l.addr)
+      .i32(2 * n * B)
+      .op(OP.i32Add)
+      .set(q.a0);
+    fn.get(l.addr)
+      .i32((2 * n + 1) * B)
+      .op(OP.i32Add)
+      .set(q.a1);
   });
   each((q) => {
     for (const [a, s] of [
@@ -516,7 +625,11 @@ function emitStartPairs(
       fn.op(OP.f64Add).set(s);
       fn.get(a).get(s).mem(OP.f64Store, 3, scoreOffset);
     }
-    fn.get(q.s0).op(...SIMD.f64x2Splat).get(q.s1).op(...SIMD.f64x2ReplaceLane, 1).set(q.S);
+    fn.get(q.s0)
+      .op(...SIMD.f64x2Splat)
+      .get(q.s1)
+      .op(...SIMD.f64x2ReplaceLane, 1)
+      .set(q.S);
   });
   // Y = clamp(−S), K = floor(Y·log2e + 0.5), R = Y − K·hi − K·lo
   each((q) => {
@@ -541,16 +654,37 @@ function emitStartPairs(
     C(FAST_EXP.ln2Lo);
     v(...SIMD.f64x2Mul, ...SIMD.f64x2Sub).set(q.R);
   });
-  each((q) => fn.get(q.R).get(q.R).op(...SIMD.f64x2Mul).set(q.R2));
-  each((q) => fn.get(q.R2).get(q.R2).op(...SIMD.f64x2Mul).set(q.R4));
-  each((q) => fn.get(q.R4).get(q.R4).op(...SIMD.f64x2Mul).set(q.R8));
+  each((q) =>
+    fn
+      .get(q.R)
+      .get(q.R)
+      .op(...SIMD.f64x2Mul)
+      .set(q.R2),
+  );
+  each((q) =>
+    fn
+      .get(q.R2)
+      .get(q.R2)
+      .op(...SIMD.f64x2Mul)
+      .set(q.R4),
+  );
+  each((q) =>
+    fn
+      .get(q.R4)
+      .get(q.R4)
+      .op(...SIMD.f64x2Mul)
+      .set(q.R8),
+  );
   const quad = (q: Pair, n: number) => {
     C(c[n]);
     C(c[n + 1]);
     fn.get(q.R).op(...SIMD.f64x2Mul, ...SIMD.f64x2Add);
     C(c[n + 2]);
     C(c[n + 3]);
-    fn.get(q.R).op(...SIMD.f64x2Mul, ...SIMD.f64x2Add).get(q.R2).op(...SIMD.f64x2Mul, ...SIMD.f64x2Add);
+    fn.get(q.R)
+      .op(...SIMD.f64x2Mul, ...SIMD.f64x2Add)
+      .get(q.R2)
+      .op(...SIMD.f64x2Mul, ...SIMD.f64x2Add);
   };
   each((q) => {
     // P = s0 + s1·R4 + s2·R8, then × 2^K: ((i64)K + 1023) << 52 reinterpreted
@@ -560,21 +694,32 @@ function emitStartPairs(
     quad(q, 8);
     fn.get(q.R8).op(...SIMD.f64x2Mul, ...SIMD.f64x2Add);
     fn.get(q.K).op(...SIMD.i32x4TruncSatF64x2SZero, ...SIMD.i64x2ExtendLowI32x4S);
-    fn.i64(1023).op(...SIMD.i64x2Splat, ...SIMD.i64x2Add).i32(52).op(...SIMD.i64x2Shl, ...SIMD.f64x2Mul);
+    fn.i64(1023)
+      .op(...SIMD.i64x2Splat, ...SIMD.i64x2Add)
+      .i32(52)
+      .op(...SIMD.i64x2Shl, ...SIMD.f64x2Mul);
     fn.set(q.P);
   });
   // P = 1 / (1 + E)
   each((q) => {
     C(1);
     C(1);
-    fn.get(q.P).op(...SIMD.f64x2Add, ...SIMD.f64x2Div).set(q.P);
+    fn.get(q.P)
+      .op(...SIMD.f64x2Add, ...SIMD.f64x2Div)
+      .set(q.P);
   });
   // G = floor((P − label) · scale + 0.5)
   each((q) => {
     fn.get(q.P);
-    fn.get(q.a0).mem(OP.i32Load8u, 0, rec.labelByte).op(OP.f64ConvertI32U, ...SIMD.f64x2Splat);
-    fn.get(q.a1).mem(OP.i32Load8u, 0, rec.labelByte).op(OP.f64ConvertI32U, ...SIMD.f64x2ReplaceLane, 1);
-    fn.op(...SIMD.f64x2Sub).get(SCALE).op(...SIMD.f64x2Mul);
+    fn.get(q.a0)
+      .mem(OP.i32Load8u, 0, rec.labelByte)
+      .op(OP.f64ConvertI32U, ...SIMD.f64x2Splat);
+    fn.get(q.a1)
+      .mem(OP.i32Load8u, 0, rec.labelByte)
+      .op(OP.f64ConvertI32U, ...SIMD.f64x2ReplaceLane, 1);
+    fn.op(...SIMD.f64x2Sub)
+      .get(SCALE)
+      .op(...SIMD.f64x2Mul);
     C(0.5);
     v(...SIMD.f64x2Add, ...SIMD.f64x2Floor, ...SIMD.i32x4TruncSatF64x2SZero).set(q.Gi);
   });
@@ -582,23 +727,59 @@ function emitStartPairs(
   each((q) => {
     fn.get(q.P);
     C(1);
-    fn.get(q.P).op(...SIMD.f64x2Sub, ...SIMD.f64x2Mul).get(SCALE).op(...SIMD.f64x2Mul);
+    fn.get(q.P)
+      .op(...SIMD.f64x2Sub, ...SIMD.f64x2Mul)
+      .get(SCALE)
+      .op(...SIMD.f64x2Mul);
     C(0.5);
     v(...SIMD.f64x2Add, ...SIMD.f64x2Floor, ...SIMD.i32x4TruncSatF64x2SZero);
-    fn.i32(1).op(...SIMD.i32x4Splat, ...SIMD.i32x4MaxS).set(q.Hi);
+    fn.i32(1)
+      .op(...SIMD.i32x4Splat, ...SIMD.i32x4MaxS)
+      .set(q.Hi);
   });
   each((q) => {
-    fn.get(q.a0).get(q.Gi).op(...SIMD.i32x4ExtractLane, 0).mem(OP.i32Store, 2, rec.gWord * 4);
-    fn.get(q.a0).get(q.Hi).op(...SIMD.i32x4ExtractLane, 0).mem(OP.i32Store, 2, rec.gWord * 4 + 4);
-    fn.get(q.a1).get(q.Gi).op(...SIMD.i32x4ExtractLane, 1).mem(OP.i32Store, 2, rec.gWord * 4);
-    fn.get(q.a1).get(q.Hi).op(...SIMD.i32x4ExtractLane, 1).mem(OP.i32Store, 2, rec.gWord * 4 + 4);
-    fn.get(SG).get(q.Gi).op(...SIMD.f64x2ConvertLowI32x4S, ...SIMD.f64x2Add).set(SG);
-    fn.get(SH).get(q.Hi).op(...SIMD.f64x2ConvertLowI32x4S, ...SIMD.f64x2Add).set(SH);
+    fn.get(q.a0)
+      .get(q.Gi)
+      .op(...SIMD.i32x4ExtractLane, 0)
+      .mem(OP.i32Store, 2, rec.gWord * 4);
+    fn.get(q.a0)
+      .get(q.Hi)
+      .op(...SIMD.i32x4ExtractLane, 0)
+      .mem(OP.i32Store, 2, rec.gWord * 4 + 4);
+    fn.get(q.a1)
+      .get(q.Gi)
+      .op(...SIMD.i32x4ExtractLane, 1)
+      .mem(OP.i32Store, 2, rec.gWord * 4);
+    fn.get(q.a1)
+      .get(q.Hi)
+      .op(...SIMD.i32x4ExtractLane, 1)
+      .mem(OP.i32Store, 2, rec.gWord * 4 + 4);
+    fn.get(SG)
+      .get(q.Gi)
+      .op(...SIMD.f64x2ConvertLowI32x4S, ...SIMD.f64x2Add)
+      .set(SG);
+    fn.get(SH)
+      .get(q.Hi)
+      .op(...SIMD.f64x2ConvertLowI32x4S, ...SIMD.f64x2Add)
+      .set(SH);
   });
-  fn.get(l.addr).i32(2 * PAIRS * B).op(OP.i32Add).set(l.addr);
+  fn.get(l.addr)
+    .i32(2 * PAIRS * B)
+    .op(OP.i32Add)
+    .set(l.addr);
   fn.op(OP.br, 0, OP.end, OP.end);
-  fn.get(SG).op(...SIMD.f64x2ExtractLane, 0).get(SG).op(...SIMD.f64x2ExtractLane, 1).op(OP.f64Add).set(l.sg);
-  fn.get(SH).op(...SIMD.f64x2ExtractLane, 0).get(SH).op(...SIMD.f64x2ExtractLane, 1).op(OP.f64Add).set(l.sh);
+  fn.get(SG)
+    .op(...SIMD.f64x2ExtractLane, 0)
+    .get(SG)
+    .op(...SIMD.f64x2ExtractLane, 1)
+    .op(OP.f64Add)
+    .set(l.sg);
+  fn.get(SH)
+    .op(...SIMD.f64x2ExtractLane, 0)
+    .get(SH)
+    .op(...SIMD.f64x2ExtractLane, 1)
+    .op(OP.f64Add)
+    .set(l.sh);
 }
 
 /** The compiled module for a layout (compile once, instantiate per thread with the memory). */
@@ -615,7 +796,17 @@ export function compileKernels(layout: HistogramLayout, rec: RecordLayout): Wasm
 export interface WasmKernels {
   histogram(begin: number, end: number, hist: number): void;
   partition(begin: number, end: number, feature: number, bin: number, side: number, hist: number): number;
-  start(begin: number, end: number, feature: number, bin: number, addLeft: number, addRight: number, scale: number, hist: number, sums: number): void;
+  start(
+    begin: number,
+    end: number,
+    feature: number,
+    bin: number,
+    addLeft: number,
+    addRight: number,
+    scale: number,
+    hist: number,
+    sums: number,
+  ): void;
   bin(src: number, count: number, dst: number, thresholds: number): void;
 }
 
