@@ -42,6 +42,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`taxiway service failed to start: ${error instanceof Error ? (error.stack ?? error.message) : errorMessage(error)}\n`);
+  process.stderr.write(
+    `taxiway service failed to start: ${error instanceof Error ? (error.stack ?? error.message) : errorMessage(error)}\n`,
+  );
   process.exit(1);
 });
