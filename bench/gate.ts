@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fixtureModel } from '../e2e/model-fixtures.ts';
+import { fixtureModel } from '../testing/model-fixtures.ts';
 import { runGate } from '../gates/run-gate.ts';
 import { loadFlights } from '../lib/data/flights.ts';
 import { writeManifest } from '../lib/manifest/store.ts';

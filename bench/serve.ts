@@ -37,8 +37,8 @@ import { loadOnnxScorer } from '../lib/onnx/runtime.ts';
 import type { ModelCard } from '../lib/registry/card.ts';
 import { cardPath } from '../service/model-manager.ts';
 import { localGitSource } from '../service/model-source.ts';
-import { createFixtureRepo } from '../service/testing/fixtures.ts';
-import { startServerProcess, type ServerProcess } from '../service/testing/server-process.ts';
+import { createFixtureRepo } from '../testing/service-fixtures.ts';
+import { startServerProcess, type ServerProcess } from '../testing/server-process.ts';
 import { pacedLoad, type PacedResult } from './paced-load.ts';
 
 const { values: args } = parseArgs({

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempRepo, writeCandidate, type TempRepo } from '../lib/registry/testing.ts';
+import { tempRepo, writeCandidate, type TempRepo } from '../testing/registry.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -15,10 +15,10 @@ import type { GateEvidence } from '../gates/evidence.ts';
 import { runGate } from '../gates/run-gate.ts';
 import { type FlightTable, loadFlights } from '../lib/data/flights.ts';
 import { MANIFEST_PATH } from '../lib/manifest/store.ts';
-import { tempRepo, type TempRepo } from '../lib/registry/testing.ts';
+import { tempRepo, type TempRepo } from '../testing/registry.ts';
 import { promote } from '../lib/release/promote.ts';
 import { deploymentStatus } from '../lib/release/status.ts';
-import { copyFixture, fixtureModel } from './model-fixtures.ts';
+import { copyFixture, fixtureModel } from '../testing/model-fixtures.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -7,9 +7,9 @@ import http from 'node:http';
 import net from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFixtureRepo, type FixtureRepo } from '../service/testing/fixtures.ts';
-import { json } from '../service/testing/fakes.ts';
-import { startServerProcess, type ServerProcess } from '../service/testing/server-process.ts';
+import { createFixtureRepo, type FixtureRepo } from '../testing/service-fixtures.ts';
+import { json } from '../testing/service-fakes.ts';
+import { startServerProcess, type ServerProcess } from '../testing/server-process.ts';
 
 let repo: FixtureRepo;
 const servers: ServerProcess[] = [];

@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toModelInputs } from '../lib/features/flight-features.ts';
 import { loadOnnxScorer } from '../lib/onnx/runtime.ts';
-import { corruptArtifact, createFixtureRepo, entryOf, type FixtureRepo } from '../service/testing/fixtures.ts';
-import { json } from '../service/testing/fakes.ts';
-import { startServerProcess, type ServerProcess } from '../service/testing/server-process.ts';
+import { corruptArtifact, createFixtureRepo, entryOf, type FixtureRepo } from '../testing/service-fixtures.ts';
+import { json } from '../testing/service-fakes.ts';
+import { startServerProcess, type ServerProcess } from '../testing/server-process.ts';
 import { errorMessage } from '../lib/util/errors.ts';
 
 const SECONDS = Math.min(30, Math.max(3, Number(process.env.SOAK_SECONDS ?? 6)));

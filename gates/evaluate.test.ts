@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ModelCard } from '../lib/registry/card.ts';
-import { fakeCard } from '../lib/registry/testing.ts';
+import { fakeCard } from '../testing/registry.ts';
 import { pairedBootstrap } from '../lib/metrics/bootstrap.ts';
 import {
   bootstrapOptions,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fakeCard, fakeMetricSet } from '../lib/registry/testing.ts';
+import { fakeCard, fakeMetricSet } from '../testing/registry.ts';
 import type { GateCheck, SliceComparison } from './evaluate.ts';
 import { evidenceModel, formatEvidence, type GateEvidence } from './evidence.ts';
 import { parsePolicy } from './policy.ts';

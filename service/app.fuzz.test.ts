@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from './app.ts';
 import { silentLogger } from './logger.ts';
 import { createServiceMetrics } from './service-metrics.ts';
-import { FLIGHT, fakeProvider, json, testConfig } from './testing/fakes.ts';
+import { FLIGHT, fakeProvider, json, testConfig } from '../testing/service-fakes.ts';
 
 const config = testConfig({ maxBatchSize: 16, maxBodyBytes: 8 * 1024 });
 const provider = fakeProvider();

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp, type AppConfig, type ServiceState } from './app.ts';
 import { memoryLogger } from './logger.ts';
 import { createServiceMetrics } from './service-metrics.ts';
-import { FLIGHT, fakeModel, fakeProvider, type FakeProvider, json, testConfig } from './testing/fakes.ts';
+import { FLIGHT, fakeModel, fakeProvider, type FakeProvider, json, testConfig } from '../testing/service-fakes.ts';
 
 function setup(options: { provider?: FakeProvider; config?: Partial<AppConfig>; state?: ServiceState } = {}) {
   const provider = options.provider ?? fakeProvider();

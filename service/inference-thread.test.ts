@@ -8,7 +8,12 @@ import { silentLogger } from './logger.ts';
 import { ModelManager } from './model-manager.ts';
 import { localGitSource } from './model-source.ts';
 import { inThreadScorer, splitScorer } from './scorer.ts';
-import { corruptArtifact, createFixtureRepo, type FixtureRepo, wrongSchemaArtifact } from './testing/fixtures.ts';
+import {
+  corruptArtifact,
+  createFixtureRepo,
+  type FixtureRepo,
+  wrongSchemaArtifact,
+} from '../testing/service-fixtures.ts';
 
 let repo: FixtureRepo;
 let thread: InferenceThread;

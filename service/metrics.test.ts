@@ -4,7 +4,7 @@ import { createApp } from './app.ts';
 import { silentLogger } from './logger.ts';
 import { Registry } from './prometheus.ts';
 import { createServiceMetrics } from './service-metrics.ts';
-import { FLIGHT, fakeProvider, json, testConfig } from './testing/fakes.ts';
+import { FLIGHT, fakeProvider, json, testConfig } from '../testing/service-fakes.ts';
 
 function promtoolAvailable(): boolean {
   return spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;

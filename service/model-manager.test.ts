@@ -18,8 +18,8 @@ import {
   type FixtureRepo,
   manifestFor,
   wrongSchemaArtifact,
-} from './testing/fixtures.ts';
-import { json, testConfig } from './testing/fakes.ts';
+} from '../testing/service-fixtures.ts';
+import { json, testConfig } from '../testing/service-fakes.ts';
 
 let repo: FixtureRepo;
 const managers: ModelManager[] = [];

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp, ROUTES } from './app.ts';
 import { silentLogger } from './logger.ts';
 import { createServiceMetrics } from './service-metrics.ts';
-import { FLIGHT, fakeProvider, json, testConfig } from './testing/fakes.ts';
+import { FLIGHT, fakeProvider, json, testConfig } from '../testing/service-fakes.ts';
 import { LIMITS } from './validation.ts';
 
 const config = testConfig({ maxBatchSize: 100, adminToken: 'x'.repeat(20), benchRoutes: true });

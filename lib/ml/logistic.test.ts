@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rankAuc, synthetic } from './gbdt/test-data.ts';
+import { rankAuc, synthetic } from '../../testing/gbdt-data.ts';
 import { predictLogistic, solveSpd, trainLogistic } from './logistic.ts';
 
 const linear = (rows: number, seed: number) =>

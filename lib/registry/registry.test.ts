@@ -7,7 +7,7 @@ import { writeManifest } from '../manifest/store.ts';
 import { nodeRepoFiles, type RepoFiles } from '../util/repo-files.ts';
 import { REGISTRY_MD_PATH, regenerateRegistry, registryTable, windowLabel } from './registry-md.ts';
 import { REGISTRY_ROOT, addVersion, artifactPath, listVersions, readVersion, versionStatus } from './registry.ts';
-import { fakeCard } from './testing.ts';
+import { fakeCard } from '../../testing/registry.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { retrainOptions } from './reproduce.ts';
-import { fakeCard } from './testing.ts';
+import { fakeCard } from '../../testing/registry.ts';
 
 describe('retrainOptions', () => {
   it('takes asOf, window, GBDT parameters and seed from the card, not run-level settings', () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MANIFEST_PATH } from '../manifest/store.ts';
 import { REGISTRY_MD_PATH } from '../registry/registry-md.ts';
-import { tempRepo, writeCandidate, type TempRepo } from '../registry/testing.ts';
+import { tempRepo, writeCandidate, type TempRepo } from '../../testing/registry.ts';
 import { promote } from './promote.ts';
 import { rollback } from './rollback.ts';
 import { deploymentStatus, manifestAtTime } from './status.ts';

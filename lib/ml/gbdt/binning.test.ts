@@ -9,7 +9,7 @@ import {
   sortFloat32,
   thresholdBetween,
 } from './binning.ts';
-import { synthetic } from './test-data.ts';
+import { synthetic } from '../../../testing/gbdt-data.ts';
 
 describe('binning', () => {
   const m = synthetic(5000, 4, 3, (rand, x) => {

@@ -11,7 +11,7 @@ import {
   predictRawRow,
 } from './model.ts';
 import { logLoss } from './objective.ts';
-import { rankAuc, synthetic, xorData } from './test-data.ts';
+import { rankAuc, synthetic, xorData } from '../../../testing/gbdt-data.ts';
 
 const rawScores = (model: GbdtModel, m: Matrix) => {
   const out = new Float64Array(m.rows);

@@ -3,7 +3,7 @@ import { computeBinMapper } from './binning.ts';
 import { buildHistogram, histogramLayout, kernels, recordLayout, subtractHistogram } from './histogram.ts';
 import { computeGradients, fastExp, gradientScale } from './objective.ts';
 import { type SharedTrainState, fillRecords, shardRegions } from './shard.ts';
-import { xorData } from './test-data.ts';
+import { xorData } from '../../../testing/gbdt-data.ts';
 
 function records(withCounts: boolean) {
   const m = xorData(3000, 11);

@@ -1,6 +1,6 @@
 /** Small seeded synthetic data sets for the GBDT and logistic tests. */
-import type { Matrix } from '../matrix.ts';
-import { mulberry32 } from './binning.ts';
+import type { Matrix } from '../lib/ml/matrix.ts';
+import { mulberry32 } from '../lib/ml/gbdt/binning.ts';
 
 /** A matrix from a row function: `row(rand, values)` fills the features and returns the label. */
 export function synthetic(

@@ -2,10 +2,10 @@
  * In-memory stand-ins for the model manager and models, so the app's HTTP behaviour is tested
  * without ONNX Runtime. Scores are a pure function of the inputs (distance / 10 000).
  */
-import { toModelInputs } from '../../lib/features/flight-features.ts';
-import type { ModelInputs } from '../../lib/features/spec.ts';
-import type { AppConfig, HeldModel, ModelProvider } from '../app.ts';
-import type { SyncOutcome } from '../model-manager.ts';
+import { toModelInputs } from '../lib/features/flight-features.ts';
+import type { ModelInputs } from '../lib/features/spec.ts';
+import type { AppConfig, HeldModel, ModelProvider } from '../service/app.ts';
+import type { SyncOutcome } from '../service/model-manager.ts';
 
 export interface FakeModel extends HeldModel {
   holds: number;

@@ -6,8 +6,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import type { MetricSet, ModelCard } from './card.ts';
-import { sha256Hex } from '../util/hash.ts';
+import type { MetricSet, ModelCard } from '../lib/registry/card.ts';
+import { sha256Hex } from '../lib/util/hash.ts';
 
 export function fakeMetricSet(auc: number, recallAtBudget: number, ece = 0.01): MetricSet {
   return {

@@ -12,14 +12,14 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import type { GbdtModel } from '../../lib/ml/gbdt/model.ts';
-import { formatManifest } from '../../lib/manifest/format.ts';
-import type { ManifestEntry, ProductionManifest } from '../../lib/manifest/schema.ts';
-import { exportGbdtToOnnx } from '../../lib/onnx/export-gbdt.ts';
-import type { ModelCard } from '../../lib/registry/card.ts';
-import { artifactPath } from '../../lib/registry/registry.ts';
-import { trainModel } from '../../lib/training/run.ts';
-import { sha256Hex } from '../../lib/util/hash.ts';
+import type { GbdtModel } from '../lib/ml/gbdt/model.ts';
+import { formatManifest } from '../lib/manifest/format.ts';
+import type { ManifestEntry, ProductionManifest } from '../lib/manifest/schema.ts';
+import { exportGbdtToOnnx } from '../lib/onnx/export-gbdt.ts';
+import type { ModelCard } from '../lib/registry/card.ts';
+import { artifactPath } from '../lib/registry/registry.ts';
+import { trainModel } from '../lib/training/run.ts';
+import { sha256Hex } from '../lib/util/hash.ts';
 
 export interface FixtureModel {
   version: string;
