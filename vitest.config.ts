@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 // Two projects: `unit` (next to the code, fast) and `e2e` (processes, servers, real models).
 // `npm test` runs both; `npm run test:unit` / `npm run test:e2e` run one.
 const shared = { testTimeout: 60_000, hookTimeout: 120_000, pool: 'forks' as const };
-const ignored = ['node_modules/**', '.cache/**', 'dist/**', 'runs/**'];
+// `*.case.test.ts` are contract suites, imported by one test file per implementation.
+const ignored = ['node_modules/**', '.cache/**', 'dist/**', 'runs/**', '**/*.case.test.ts'];
 
 export default defineConfig({
   test: {
