@@ -39,7 +39,7 @@ import { cardPath } from '../service/model-manager.ts';
 import { localGitSource } from '../service/model-source.ts';
 import { createFixtureRepo } from '../testing/service-fixtures.ts';
 import { startServerProcess, type ServerProcess } from '../testing/server-process.ts';
-import { pacedLoad, type PacedResult } from './paced-load.ts';
+import { pacedLoad, type PacedResult } from '../lib/load/paced-load.ts';
 
 const { values: args } = parseArgs({
   options: {
