@@ -185,7 +185,8 @@ async function withServer<T>(
   work: (server: ServerProcess) => Promise<T>,
 ): Promise<T> {
   const server = await startServerProcess({
-    env: { MODEL_REPO_ROOT: repoDir, BENCH_ROUTES: '1', MODEL_POLL_INTERVAL_MS: '0', ...env },
+    entry: 'bench/bench-server.ts',
+    env: { MODEL_REPO_ROOT: repoDir, MODEL_POLL_INTERVAL_MS: '0', ...env },
     parseLogs: false,
   });
   try {

@@ -16,7 +16,6 @@ describe('loadConfig', () => {
       inferenceThread: 'split',
       workerMinMs: 0.25,
       workerMinRows: null,
-      benchRoutes: false,
       logRequests: true,
     });
   });
@@ -44,7 +43,6 @@ describe('loadConfig', () => {
         DRAIN_DELAY_MS: '10',
         LOG_LEVEL: 'warn',
         LOG_REQUESTS: 'false',
-        BENCH_ROUTES: '1',
         INFERENCE_THREAD: 'main',
         INFERENCE_WORKER_MIN_ROWS: '16',
       },
@@ -74,7 +72,6 @@ describe('loadConfig', () => {
       drainDelayMs: 10,
       logLevel: 'warn',
       logRequests: false,
-      benchRoutes: true,
     });
     expect(
       loadConfig({ MODEL_SOURCE: 'git', MODEL_REF: 'origin/main', MODEL_REPO_ROOT: 'repo' }, '/srv').source,

@@ -43,8 +43,6 @@ export interface ServiceConfig {
   drainDelayMs: number;
   logLevel: LogLevel | 'silent';
   logRequests: boolean;
-  /** Enables POST /bench/echo, the framework-ceiling route `npm run bench:serve` measures. */
-  benchRoutes: boolean;
 }
 
 export const DEFAULTS = {
@@ -161,6 +159,5 @@ export function loadConfig(env: Env, cwd: string): ServiceConfig {
     drainDelayMs: integer(env, 'DRAIN_DELAY_MS', DEFAULTS.drainDelayMs, 0, 600_000),
     logLevel,
     logRequests: flag(env, 'LOG_REQUESTS', true),
-    benchRoutes: flag(env, 'BENCH_ROUTES', false),
   };
 }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createApp, ROUTES } from './app.ts';
+import { createApp } from './app.ts';
 import { silentLogger } from './logger.ts';
 import { createServiceMetrics } from './service-metrics.ts';
 import { FLIGHT, fakeProvider, json, testConfig } from '../testing/service-fakes.ts';
 import { LIMITS } from './validation.ts';
 
-const config = testConfig({ maxBatchSize: 100, adminToken: 'x'.repeat(20), benchRoutes: true });
+const config = testConfig({ maxBatchSize: 100, adminToken: 'x'.repeat(20) });
 const app = createApp({ config, models: fakeProvider(), metrics: createServiceMetrics(), logger: silentLogger });
 
 async function document() {
@@ -15,11 +15,11 @@ async function document() {
 }
 
 describe('GET /openapi.json', () => {
-  it('is OpenAPI 3.1 and documents every route the app serves (except the bench-only route)', async () => {
+  it('is OpenAPI 3.1 and documents every route the app serves', async () => {
     const doc = await document();
     expect(doc.openapi).toBe('3.1.0');
     const served = app.routes
-      .filter((r) => r.path !== '*' && r.method !== 'ALL' && r.path !== ROUTES.benchEcho)
+      .filter((r) => r.path !== '*' && r.method !== 'ALL')
       .map((r) => `${r.method.toLowerCase()} ${r.path}`);
     expect(served.length).toBeGreaterThanOrEqual(8);
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>

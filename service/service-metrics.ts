@@ -166,3 +166,19 @@ export type ServiceMetrics = ReturnType<typeof createServiceMetrics>;
 export function stageHandles(h: Histogram): Record<Stage, ReturnType<Histogram['labels']>> {
   return Object.fromEntries(STAGES.map((s) => [s, h.labels(s)])) as Record<Stage, ReturnType<Histogram['labels']>>;
 }
+
+/**
+ * A per-key cache of metric children (e.g. by model version), so a hot path does one map lookup for
+ * several families instead of one label lookup each.
+ */
+export function perVersion<T>(create: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let found = cache.get(key);
+    if (found === undefined) {
+      found = create(key);
+      cache.set(key, found);
+    }
+    return found;
+  };
+}

@@ -7,14 +7,15 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { loadOnnxScorer } from '../lib/onnx/runtime.ts';
-import { createApp, type ServiceState } from './app.ts';
-import type { ServiceConfig } from './config.ts';
-import type { Logger } from './logger.ts';
+import { createApp, type RouteModule, type ServiceState } from './app.ts';
+import { loadConfig, type ServiceConfig } from './config.ts';
+import { jsonLogger, type Logger } from './logger.ts';
 import { type InferenceThread, startInferenceThread } from './inference-thread.ts';
 import { type LoadScorer, ModelManager } from './model-manager.ts';
 import { inThreadScorer, splitScorer, workerThreshold } from './scorer.ts';
 import { directorySource, isGitCheckout, localGitSource, type ModelSource, remoteGitSource } from './model-source.ts';
 import { createServiceMetrics, type ServiceMetrics } from './service-metrics.ts';
+import { errorMessage } from '../lib/util/errors.ts';
 
 export interface RunningService {
   url: string;
@@ -31,6 +32,8 @@ export interface StartOptions {
   loadScorer?: LoadScorer;
   /** The service cannot go on (the inference worker died); server.ts exits so a supervisor restarts it. */
   onFatal?: (error: Error) => void;
+  /** Route groups mounted beside the service's own (the bench's echo control). */
+  routes?: RouteModule[];
 }
 
 export async function createSource(
@@ -118,6 +121,7 @@ export async function startService(config: ServiceConfig, options: StartOptions)
     logger,
     state,
     collectProcessMetrics: processMetricsCollector(),
+    routes: options.routes,
   });
 
   const server = await new Promise<Server>((resolve, reject) => {
@@ -175,4 +179,54 @@ export async function startService(config: ServiceConfig, options: StartOptions)
     return shuttingDown;
   };
   return { url, port, manager, state, shutdown };
+}
+
+/**
+ * The process around the service: configuration from the environment (exit 2 when it is bad), JSON
+ * logs on stdout, SIGTERM/SIGINT drain and exit (0 when every request finished). `server.ts` runs
+ * it; the bench runs it with its echo route mounted.
+ */
+export function runServer(options: { routes?: RouteModule[] } = {}): void {
+  let config: ServiceConfig;
+  try {
+    config = loadConfig(process.env, process.cwd());
+  } catch (error) {
+    process.stderr.write(`taxiway service: ${errorMessage(error)}\n`);
+    process.exit(2);
+  }
+  const logger = jsonLogger((chunk) => process.stdout.write(chunk), { level: config.logLevel });
+  // Lines wait up to 20 ms in the buffer; never lose them on the way out (exit handlers are sync).
+  process.on('exit', () => logger.flush());
+  const started = startService(config, {
+    logger,
+    env: process.env,
+    routes: options.routes,
+    // Nothing can be scored without the inference worker: exit and let the supervisor restart us.
+    onFatal: () => process.exit(1),
+  });
+  started.then(
+    (service) => {
+      const stop = (signal: string) => {
+        service.shutdown(signal).then(
+          ({ drained }) => {
+            logger.flush();
+            process.exit(drained ? 0 : 1);
+          },
+          (error: unknown) => {
+            logger.error('shutdown_failed', { error });
+            logger.flush();
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    },
+    (error: unknown) => {
+      process.stderr.write(
+        `taxiway service failed to start: ${error instanceof Error ? (error.stack ?? error.message) : errorMessage(error)}\n`,
+      );
+      process.exit(1);
+    },
+  );
 }

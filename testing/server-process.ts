@@ -1,5 +1,5 @@
 /**
- * Runs `service/server.ts` as a real child process on an ephemeral loopback port, for e2e tests
+ * Runs `service/server.ts` (or another entry that calls `runServer`) as a real child process on an ephemeral loopback port, for e2e tests
  * and the bench. The port is read from the service's own `listening` log line.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -28,6 +28,8 @@ export interface StartServerOptions {
   env?: Record<string, string>;
   /** Where the repository (code) lives; default the current directory. */
   codeRoot?: string;
+  /** The entry script, relative to `codeRoot`; default `service/server.ts`. */
+  entry?: string;
   startTimeoutMs?: number;
   /** Keep parsing log lines after startup (false for load tests: the parent must not eat a core). */
   parseLogs?: boolean;
@@ -35,7 +37,7 @@ export interface StartServerOptions {
 
 export async function startServerProcess(options: StartServerOptions = {}): Promise<ServerProcess> {
   const codeRoot = options.codeRoot ?? process.cwd();
-  const child = spawn(process.execPath, [path.join(codeRoot, 'service/server.ts')], {
+  const child = spawn(process.execPath, [path.join(codeRoot, options.entry ?? 'service/server.ts')], {
     cwd: codeRoot,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

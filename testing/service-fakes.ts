@@ -100,7 +100,6 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     feedback: { capacity: 1000, window: 100 },
     adminToken: null,
     logRequests: true,
-    benchRoutes: false,
     ...overrides,
   };
 }
