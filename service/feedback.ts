@@ -10,6 +10,7 @@
  */
 import { DELAY_THRESHOLD_MINUTES } from '../lib/data/flights.ts';
 import type { RawFlight } from '../lib/features/spec.ts';
+import { hash52 } from '../lib/util/hash.ts';
 import { localMinutes } from './validation.ts';
 
 export interface LoggedPrediction {
@@ -32,18 +33,11 @@ function flightKeyOf(minutes: number, origin: number, destination: number): stri
   return `${minutes}|${origin}|${destination}`;
 }
 
-/** Two independent 32-bit hashes of a string (FNV-1a and a multiply-xorshift), 64 bits together. */
+/** The 52-bit hash of a request id as two 32-bit halves (high 32, low 20 bits). */
 function hashPair(text: string, out: Uint32Array): void {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  out[0] = a >>> 0;
-  out[1] = (b ^ (b >>> 13)) >>> 0;
+  const h = hash52(text);
+  out[0] = Math.floor(h / 0x100000);
+  out[1] = h % 0x100000;
 }
 
 const EMPTY = -1;
