@@ -11,7 +11,7 @@
 import { DELAY_THRESHOLD_MINUTES } from '../lib/data/flights.ts';
 import type { RawFlight } from '../lib/features/spec.ts';
 import { hash52 } from '../lib/util/hash.ts';
-import { localMinutes } from './validation.ts';
+import { validDepartureMinutes } from './validation.ts';
 
 export interface LoggedPrediction {
   /** The request id, when the lookup was by request id (ids are kept only as hashes). */
@@ -131,7 +131,7 @@ export class PredictionLog {
 
   /**
    * Logs one request's rows (a request larger than the whole log is not kept). `minutes`: the
-   * departures as validation computed them (localMinutes), so they are not parsed twice.
+   * departures as validation computed them (validDepartureMinutes), so they are not parsed twice.
    */
   record(
     requestId: string,
@@ -153,7 +153,7 @@ export class PredictionLog {
         this.#rowsAt[at] = 0;
       }
       const f = flights[i];
-      this.#minutes[at] = minutes ? minutes[i] : localMinutes(f.departure);
+      this.#minutes[at] = minutes ? minutes[i] : validDepartureMinutes(f.departure);
       this.#origin[at] = airportCode(f.origin);
       this.#destination[at] = airportCode(f.destination);
       this.#probability[at] = probabilities[i];
@@ -195,7 +195,7 @@ export class PredictionLog {
       this.#byFlight.set(flightKeyOf(this.#minutes[at], this.#origin[at], this.#destination[at]), w);
     }
     this.#indexed = this.#written;
-    const key = flightKeyOf(localMinutes(departure), airportCode(origin), airportCode(destination));
+    const key = flightKeyOf(validDepartureMinutes(departure), airportCode(origin), airportCode(destination));
     const w = this.#byFlight.get(key);
     if (w === undefined) return { found: false };
     if (w < this.#written - cap) {
