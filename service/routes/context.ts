@@ -55,14 +55,9 @@ export function errorBody(status: number, requestId: string, issues: Issue[] | s
   };
 }
 
-export function createRouteContext(deps: {
-  config: AppConfig;
-  models: ModelProvider;
-  metrics: ServiceMetrics;
-  logger: Logger;
-  state: ServiceState;
-  now: () => number;
-}): RouteContext {
+export function createRouteContext(
+  deps: Pick<RouteContext, 'config' | 'models' | 'metrics' | 'logger' | 'state' | 'now'>,
+): RouteContext {
   const { config, metrics, state } = deps;
   const reply: RouteContext['reply'] = (c, status, text, extra) => {
     const headers: Record<string, string> = { 'content-type': JSON_TYPE, 'x-request-id': c.get('requestId') };
