@@ -24,6 +24,11 @@ export type LoadFailureReason = (typeof LOAD_FAILURE_REASONS)[number];
 /** 100 µs … ~6.5 s: request latencies on loopback are tens of microseconds to milliseconds. */
 const LATENCY_BUCKETS = exponentialBuckets(0.0001, 2, 17);
 const STAGE_BUCKETS = exponentialBuckets(0.00001, 2.5, 12);
+/**
+ * Score buckets of feedback_score: 0.025 wide up to 0.5, where nearly all scores and the 20%-budget
+ * threshold lie, then 0.1 wide.
+ */
+export const FEEDBACK_SCORE_BUCKETS = [...linearBuckets(0.025, 0.025, 20), 0.6, 0.7, 0.8, 0.9];
 
 export function createServiceMetrics(registry = new Registry()) {
   const m = {
@@ -129,6 +134,38 @@ export function createServiceMetrics(registry = new Registry()) {
       'feedback_total',
       'Feedback (actual outcomes) received, by result (matched, unmatched, duplicate).',
       ['result'],
+    ),
+    feedbackOutcomes: registry.counter(
+      'feedback_outcomes_total',
+      'Outcomes joined to predictions, as confusion-matrix cells at the served threshold: by model version, slice (all, origin=<hub>, hour=<band>, distance=<band>), flagged and delayed (true/false).',
+      ['version', 'slice', 'flagged', 'delayed'],
+    ),
+    feedbackScore: registry.histogram(
+      'feedback_score',
+      'Predicted probabilities of rows with a known outcome, by model version, slice and the real outcome (delayed true/false): recall/precision at the 20% budget and AUC for any window.',
+      FEEDBACK_SCORE_BUCKETS,
+      ['version', 'slice', 'delayed'],
+    ),
+    driftBins: registry.counter(
+      'drift_feature_bin_total',
+      "Rows scored per bin of the model card's reference histogram of each feature, by model version, feature and bin index.",
+      ['version', 'feature', 'bin'],
+    ),
+    driftReference: registry.gauge(
+      'drift_reference_share',
+      "The model card's reference share of each drift bin (training window), by model version, feature and bin index.",
+      ['version', 'feature', 'bin'],
+    ),
+    storeRows: registry.gauge('prediction_store_rows', 'Predictions kept for joining feedback (persisted).'),
+    storeEvicted: registry.counter(
+      'prediction_store_evicted_total',
+      'Predictions dropped from the store before any feedback came, by reason (age, capacity).',
+      ['reason'],
+    ),
+    storeFailures: registry.counter(
+      'prediction_store_failures_total',
+      'Prediction store operations that failed, by operation (write, claim).',
+      ['operation'],
     ),
     onlineRows: registry.gauge('online_quality_window_rows', 'Predictions with feedback in the online-quality window.'),
     onlineDelayedRate: registry.gauge('online_delayed_rate', 'Share of actually delayed flights among the window.'),
