@@ -6,8 +6,9 @@ import { httpPost, pacedLoad, runSchedule } from './paced-load.ts';
 let server: http.Server | null = null;
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   server?.closeAllConnections();
+  await closed;
   server = null;
 });
 

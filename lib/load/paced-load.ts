@@ -157,7 +157,11 @@ export async function runSchedule(options: ScheduleOptions): Promise<ScheduleRes
   /** Replaces a closed connection; retries every 100 ms while the server refuses. */
   const reopen = () => {
     connect().then(
-      (conn) => (stopped ? conn.socket.destroy() : release(conn)),
+      (conn) => {
+        if (stopped) return conn.socket.destroy();
+        all.add(conn);
+        release(conn);
+      },
       () => {
         if (!stopped) setTimeout(reopen, 100).unref();
       },
@@ -177,9 +181,11 @@ export async function runSchedule(options: ScheduleOptions): Promise<ScheduleRes
     else waiting.push({ index, bytes, at: now });
   };
 
-  const conns = await Promise.all(Array.from({ length: options.connections }, connect));
-  const all = new Set(conns);
-  for (const conn of conns) idle.push(conn);
+  const all = new Set<Conn>();
+  for (const conn of await Promise.all(Array.from({ length: options.connections }, connect))) {
+    all.add(conn);
+    idle.push(conn);
+  }
 
   const start = performance.now();
   let scheduled = 0;
@@ -205,9 +211,9 @@ export async function runSchedule(options: ScheduleOptions): Promise<ScheduleRes
         return;
       }
       // 1 ms ticks while requests are due: they go out in small bursts without the loader spinning a
-      // core; a longer sleep when the next one is further off (feedback after a delay).
+      // core; a longer sleep (whole milliseconds) only when the next one is further off.
       const untilNext = start + options.dueMs(scheduled) - performance.now();
-      setTimeout(tick, Math.max(1, Math.min(untilNext, 50)));
+      setTimeout(tick, untilNext > 5 ? Math.min(Math.floor(untilNext) - 1, 50) : 1);
     };
     tick();
   });
