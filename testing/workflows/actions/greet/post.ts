@@ -1,0 +1,1 @@
+console.log(`post step: greeted ${process.env.STATE_greeted}`);
