@@ -97,8 +97,9 @@ export function startInferenceThread(options: InferenceThreadOptions): Inference
 
   const loadScorer: LoadScorer = async (bytes) => {
     const id = ++nextId;
-    // A copy the worker can own; the caller keeps its bytes.
-    const copy = bytes.slice().buffer;
+    // A copy the worker can own; the caller keeps its bytes. (Not bytes.slice(): on a Node Buffer
+    // that is a view, and a small Buffer's pooled ArrayBuffer cannot be transferred.)
+    const copy = new Uint8Array(bytes).buffer;
     await request<void>(loads, id, { op: 'load', id, bytes: copy }, [copy]);
     let released = false;
     const scorer: Scorer = {
