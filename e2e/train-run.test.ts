@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelCard } from '../lib/registry/card.ts';
+import { readFeatureSpec } from '../lib/onnx/graph.ts';
+import { MAX_CARD_BYTES, type ModelCardV2 } from '../lib/registry/card.ts';
 import { trainModel } from '../lib/training/run.ts';
 import { sha256Hex } from '../lib/util/hash.ts';
 
@@ -23,7 +24,21 @@ describe('a training run', () => {
   it('writes model.onnx and a complete card, and the CLI reproduces the same sha256', async () => {
     const first = await trainModel({ ...SMALL, outDir: path.join(dir, 'a'), baseline: false });
     const bytes = await readFile(first.modelPath);
-    const card = JSON.parse(await readFile(first.cardPath, 'utf8')) as ModelCard;
+    const cardText = await readFile(first.cardPath, 'utf8');
+    const card = JSON.parse(cardText) as ModelCardV2;
+    // Lean: the lookup tables are in model.onnx only; the card keeps their shape.
+    expect(card.schemaVersion).toBe(2);
+    expect(Buffer.byteLength(cardText)).toBeLessThanOrEqual(MAX_CARD_BYTES);
+    const graph = readFeatureSpec(bytes);
+    expect(card.features.lookups).toEqual(
+      graph.lookups.map((l) => ({
+        name: l.name,
+        input: l.input,
+        keyCount: l.keys.length,
+        defaultValue: l.defaultValue,
+      })),
+    );
+    expect(card.features.lookups.find((l) => l.name === 'route_delay_rate')!.keyCount).toBeGreaterThan(1000);
     expect(card.artifact).toEqual({ file: 'model.onnx', sha256: sha256Hex(bytes), bytes: bytes.byteLength });
     expect(card.version).toMatch(/^2001-04-01-[0-9a-f]{8}$/);
     expect(card.data.evaluation).toMatchObject({ start: '2001-03-25T00:00', end: '2001-04-01T00:00' });

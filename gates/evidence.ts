@@ -3,43 +3,18 @@
  * figure, which candidate and champion (versions and sha256s), which policy (its hash), which
  * data, and how long each step took. Promotion copies it into the registry next to the model.
  */
+import type { EvidenceHead } from '../lib/release/evidence.ts';
 import type { ModelCard } from '../lib/registry/card.ts';
 import type { GateVerdict } from './evaluate.ts';
 import type { GatePolicy } from './policy.ts';
 
-export interface EvidenceModel {
-  version: string;
-  sha256: string;
-  bytes: number;
-  asOf: string;
-  trees: number;
-  createdAt: string;
-  run: ModelCard['run'] | null;
-}
-
-export interface GateEvidence extends GateVerdict {
-  schemaVersion: 1;
-  kind: 'taxiway.gate-evidence';
-  model: 'flight-delay';
-  candidate: EvidenceModel;
-  champion: EvidenceModel | null;
+/** The whole document: the head promotion reads (lib/release/evidence.ts) and everything measured. */
+export interface GateEvidence extends EvidenceHead, GateVerdict {
   policy: { file: string; sha256: string; values: GatePolicy };
   evaluation: { start: string; end: string; rows: number; positives: number; dataFile: string; dataSha256: string };
   gate: { createdAt: string; code: { commit: string; dirty: boolean }; node: string; run: ModelCard['run'] | null };
   /** Milliseconds per step. */
   timings: Record<string, number>;
-}
-
-export function evidenceModel(card: ModelCard): EvidenceModel {
-  return {
-    version: card.version,
-    sha256: card.artifact.sha256,
-    bytes: card.artifact.bytes,
-    asOf: card.data.asOf,
-    trees: card.trees,
-    createdAt: card.createdAt,
-    run: card.run ?? null,
-  };
 }
 
 /** Numbers JSON cannot hold (NaN, ±Infinity) become null rather than breaking the file. */

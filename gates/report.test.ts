@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fakeCard, fakeMetricSet } from '../testing/registry.ts';
 import type { GateCheck, SliceComparison } from './evaluate.ts';
-import { evidenceModel, formatEvidence, type GateEvidence } from './evidence.ts';
+import { evidenceModel } from '../lib/release/evidence.ts';
+import { formatEvidence, type GateEvidence } from './evidence.ts';
 import { parsePolicy } from './policy.ts';
 import { GITHUB_COMMENT_LIMIT, REPORT_MARKER, renderGateReport, sliceChart } from './report.ts';
 

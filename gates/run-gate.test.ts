@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { FlightTable } from '../lib/data/flights.ts';
 import { minutesFromIso } from '../lib/data/flights.ts';
 import type { FeatureSpec } from '../lib/features/spec.ts';
-import { isCompleteFlight, prepareEvaluation } from './run-gate.ts';
+import { exportGbdtToOnnx } from '../lib/onnx/export-gbdt.ts';
+import { knownKeys } from '../lib/onnx/graph.ts';
+import { prepareEvaluation } from './run-gate.ts';
 
 function table(
   rows: { at: string; delay: number; distance: number; origin: number; destination: number }[],
@@ -30,6 +32,17 @@ const spec: FeatureSpec = {
   ],
   featureNames: ['hour', 'origin_code', 'destination_code', 'route_delay_rate'],
 };
+/** The gate reads the known keys from the artifact, as it does for a real candidate. */
+const artifact = exportGbdtToOnnx(
+  {
+    kind: 'gbdt',
+    baseScore: 0,
+    featureNames: spec.featureNames,
+    trees: [{ feature: [-1], threshold: [0], left: [-1], right: [-1], value: [0] }],
+  },
+  spec,
+  { version: 'test' },
+);
 
 describe('prepareEvaluation', () => {
   it('builds raw flights, labels, slices and data-check counts from table rows', () => {
@@ -40,7 +53,7 @@ describe('prepareEvaluation', () => {
       { at: '2001-05-01T20:00', delay: 0, distance: -1, origin: 3, destination: 1 }, // malformed distance
       { at: '2001-05-01T21:00', delay: 0, distance: 100, origin: 0, destination: 1 }, // missing origin code
     ]);
-    const p = prepareEvaluation(t, { start: 0, end: 5 }, spec, new Set(['ORD']));
+    const p = prepareEvaluation(t, { start: 0, end: 5 }, knownKeys(artifact), new Set(['ORD']));
     expect(p.flights).toEqual([
       { departure: '2001-05-01T06:30', distance: 600, origin: 'ORD', destination: 'ATL' },
       { departure: '2001-05-01T06:30', distance: 2500, origin: 'ATL', destination: 'ORD' },
@@ -53,13 +66,5 @@ describe('prepareEvaluation', () => {
       ['hour=18-23', 'distance=0-499'],
     ]);
     expect(p).toMatchObject({ nullRows: 2, unseenAirportRows: 1, unseenRouteRows: 2 });
-  });
-
-  it('knows a complete flight', () => {
-    expect(isCompleteFlight({ departure: '2001-05-01T06:30', distance: 1, origin: 'A', destination: 'B' })).toBe(true);
-    expect(isCompleteFlight({ departure: '2001-02-30T06:30', distance: 1, origin: 'A', destination: 'B' })).toBe(false);
-    expect(
-      isCompleteFlight({ departure: '2001-05-01T06:30', distance: Number.NaN, origin: 'A', destination: 'B' }),
-    ).toBe(false);
   });
 });

@@ -17,11 +17,14 @@ import {
   type RowRange,
   selectWindow,
 } from '../lib/data/flights.ts';
-import { departureMinutes, hourOfDay, routeKey, toModelInputs } from '../lib/features/flight-features.ts';
-import type { FeatureSpec, ModelInputs, RawFlight } from '../lib/features/spec.ts';
+import { validDeparture, validPlaceFields } from '../lib/features/complete-flight.ts';
+import { hourOfDay, routeKey, toModelInputs } from '../lib/features/flight-features.ts';
+import type { ModelInputs, RawFlight } from '../lib/features/spec.ts';
 import { readManifest } from '../lib/manifest/store.ts';
+import { evidenceModel } from '../lib/release/evidence.ts';
 import { pairedBootstrap } from '../lib/metrics/bootstrap.ts';
 import { busiestOrigins, distanceBand, flightSliceNames } from '../lib/metrics/slices.ts';
+import { knownKeys, type KnownKeys } from '../lib/onnx/graph.ts';
 import {
   contractProblems,
   inputSchemaDifferences,
@@ -42,7 +45,7 @@ import {
 import { nodeRepoFiles } from '../lib/util/repo-files.ts';
 import { actionsRun, codeVersion } from '../lib/util/run-context.ts';
 import { bootstrapOptions, compareSlices, evaluateGate, type GateEvaluation, type GoldenResult } from './evaluate.ts';
-import { evidenceModel, formatEvidence, type GateEvidence } from './evidence.ts';
+import { formatEvidence, type GateEvidence } from './evidence.ts';
 import { bootstrapInWorkers } from './parallel-bootstrap.ts';
 import { loadPolicy } from './policy.ts';
 import { renderGateReport } from './report.ts';
@@ -110,34 +113,6 @@ async function scoreAll(scorer: OnnxScorer, batches: ModelInputs[], rows: number
   return out;
 }
 
-/** Whether a departure stamp is one the feature module can read. */
-export function validDeparture(departure: unknown): boolean {
-  return typeof departure === 'string' && !Number.isNaN(departureMinutes(departure));
-}
-
-/** Whether distance and airports are present and well-formed. */
-function validFields(f: RawFlight): boolean {
-  return (
-    typeof f.distance === 'number' &&
-    Number.isFinite(f.distance) &&
-    f.distance >= 0 &&
-    typeof f.origin === 'string' &&
-    f.origin.length > 0 &&
-    typeof f.destination === 'string' &&
-    f.destination.length > 0
-  );
-}
-
-/** Whether a raw flight has every field the feature module needs. */
-export function isCompleteFlight(f: RawFlight): boolean {
-  return validDeparture(f.departure) && validFields(f);
-}
-
-function lookupKeys(spec: FeatureSpec, input: string): Set<string> {
-  const lookup = spec.lookups.find((l) => l.input === input);
-  return new Set(lookup?.keys ?? []);
-}
-
 export interface PreparedEvaluation {
   /** Raw flights as the service would receive them (complete rows only). */
   flights: RawFlight[];
@@ -156,15 +131,16 @@ export interface PreparedEvaluation {
 export function prepareEvaluation(
   table: FlightTable,
   range: RowRange,
-  spec: FeatureSpec,
+  known: KnownKeys,
   hubs: ReadonlySet<string>,
 ): PreparedEvaluation {
   const isoByMinute = new Map<number, string>();
   const completeByDeparture = new Map<string, boolean>();
   const sliceLists = new Map<string, readonly string[]>();
-  const origins = lookupKeys(spec, 'origin');
-  const destinations = lookupKeys(spec, 'destination');
-  const routes = lookupKeys(spec, 'route');
+  const none: ReadonlySet<string> = new Set();
+  const origins = known.get('origin') ?? none;
+  const destinations = known.get('destination') ?? none;
+  const routes = known.get('route') ?? none;
   const airportSeen = table.airports.map((code) => [origins.has(code), destinations.has(code)] as const);
   const routeSeen = new Map<number, boolean>();
   const flights: RawFlight[] = [];
@@ -187,7 +163,7 @@ export function prepareEvaluation(
     };
     let departureOk = completeByDeparture.get(departure);
     if (departureOk === undefined) completeByDeparture.set(departure, (departureOk = validDeparture(departure)));
-    if (!departureOk || !validFields(flight)) {
+    if (!departureOk || !validPlaceFields(flight)) {
       nullRows++;
       continue;
     }
@@ -280,7 +256,7 @@ export async function runGate(options: RunGateOptions): Promise<GateRun> {
     const hubs = new Set(
       busiestOrigins(table.origin.subarray(trainRange.start, trainRange.end), table.airports, policy.slices.hubs),
     );
-    return prepareEvaluation(table, range, candidate.card.features, hubs);
+    return prepareEvaluation(table, range, knownKeys(candidate.model), hubs);
   });
   log(`evaluation ${window.start} → ${window.end}: ${prepared.flights.length.toLocaleString('en-US')} flights`);
   if (prepared.flights.length === 0)

@@ -14,13 +14,14 @@ import path from 'node:path';
 import type { RawFlight } from '../lib/features/spec.ts';
 import { validateManifest } from '../lib/manifest/validate.ts';
 import type { ChallengerEntry, ManifestEntry, ProductionManifest } from '../lib/manifest/schema.ts';
+import { knownKeys, type KnownKeys } from '../lib/onnx/graph.ts';
 import type { ModelCard } from '../lib/registry/card.ts';
+import { CardError, parseCard } from '../lib/registry/registry.ts';
 import { sha256Hex } from '../lib/util/hash.ts';
 import type { Logger } from './logger.ts';
 import { MissingFileError, type ModelSource } from './model-source.ts';
 import type { FlightScores, LoadScorer, Scorer } from './scorer.ts';
 import type { LoadFailureReason, ServiceMetrics } from './service-metrics.ts';
-import { checkFlight, type Issue } from './validation.ts';
 import { errorMessage } from '../lib/util/errors.ts';
 
 export const DEFAULT_MANIFEST_PATH = 'manifests/production.json';
@@ -54,7 +55,15 @@ export class ServingModel {
   #retired = false;
   #released = false;
 
-  constructor(entry: ManifestEntry, card: ModelCard, scorer: Scorer, revision: string, loadedAt: number, log: Logger) {
+  constructor(
+    entry: ManifestEntry,
+    card: ModelCard,
+    known: KnownKeys,
+    scorer: Scorer,
+    revision: string,
+    loadedAt: number,
+    log: Logger,
+  ) {
     this.version = entry.version;
     this.sha256 = entry.sha256;
     this.path = entry.path;
@@ -64,8 +73,8 @@ export class ServingModel {
     this.loadedAt = loadedAt;
     this.#scorer = scorer;
     this.#log = log;
-    this.knownOrigins = lookupKeys(card, 'origin');
-    this.knownDestinations = lookupKeys(card, 'destination');
+    this.knownOrigins = known.get('origin') ?? new Set();
+    this.knownDestinations = known.get('destination') ?? new Set();
   }
 
   get inflight(): number {
@@ -108,13 +117,6 @@ export class ServingModel {
       (error: unknown) => this.#log.warn('model_release_failed', { version: this.version, error }),
     );
   }
-}
-
-function lookupKeys(card: ModelCard, input: string): Set<string> {
-  const lookup =
-    card.features.lookups.find((l) => l.input === input && l.name.endsWith('_code')) ??
-    card.features.lookups.find((l) => l.input === input);
-  return new Set(lookup?.keys ?? []);
 }
 
 export interface LoadFailure {
@@ -457,14 +459,10 @@ export class ModelManager {
     const text = await this.#readText(revision, file, `the model card of ${entry.version}:`);
     let card: ModelCard;
     try {
-      card = JSON.parse(text) as ModelCard;
+      card = parseCard(text, file, { version: entry.version, sha256: entry.sha256, by: 'the manifest' });
     } catch (error) {
-      throw new LoadError('card_invalid', `${file} is not valid JSON: ${errorMessage(error)}`);
-    }
-    const problems = cardProblems(card, entry);
-    if (problems.length > 0) {
-      const reason = problems.some((p) => p.startsWith('artifact.sha256')) ? 'hash_mismatch' : 'card_invalid';
-      throw new LoadError(reason, `${file} does not fit the manifest entry ${entry.version}: ${problems.join('; ')}`);
+      const mismatch = error instanceof CardError && error.artifactMismatch;
+      throw new LoadError(mismatch ? 'hash_mismatch' : 'card_invalid', errorMessage(error));
     }
     this.#cards.set(cacheKey, card);
     return card;
@@ -510,7 +508,7 @@ export class ModelManager {
       await scorer.release().catch(() => {});
       throw error;
     }
-    return new ServingModel(entry, card, scorer, revision, this.#now(), this.#log);
+    return new ServingModel(entry, card, knownKeys(bytes), scorer, revision, this.#now(), this.#log);
   }
 
   /** First calls allocate ORT's buffers; do them before traffic does, at both ends of the batch range. */
@@ -711,31 +709,6 @@ function lineage(entry: Pick<ManifestEntry, 'version' | 'sha256' | 'path'>, card
     trees: card?.trees ?? null,
     algorithm: card?.algorithm ?? null,
   };
-}
-
-/** What keeps a card from describing this manifest entry well enough to serve it. */
-export function cardProblems(card: ModelCard, entry: ManifestEntry): string[] {
-  if (typeof card !== 'object' || card === null) return ['the card is not a JSON object'];
-  const problems: string[] = [];
-  if (card.version !== entry.version)
-    problems.push(`version is ${JSON.stringify(card.version)}, the manifest says ${JSON.stringify(entry.version)}`);
-  if (card.artifact?.sha256 !== entry.sha256)
-    problems.push(`artifact.sha256 is ${JSON.stringify(card.artifact?.sha256)}, the manifest says ${entry.sha256}`);
-  if (typeof card.threshold !== 'number' || !(card.threshold > 0 && card.threshold < 1))
-    problems.push(`threshold must be a probability in (0, 1), got ${JSON.stringify(card.threshold)}`);
-  if (!card.features || !Array.isArray(card.features.lookups)) problems.push('features (the feature spec) is missing');
-  if (!Array.isArray(card.golden) || card.golden.length === 0)
-    problems.push('golden has no examples, so the artifact cannot be verified');
-  else {
-    const issues: Issue[] = [];
-    card.golden.forEach((g, i) => {
-      checkFlight(g?.input, `golden[${i}].input`, issues);
-      if (typeof g?.probability !== 'number' || !Number.isFinite(g.probability))
-        issues.push({ field: `golden[${i}].probability`, problem: 'must be a finite number' });
-    });
-    problems.push(...issues.slice(0, 3).map((i) => `${i.field} ${i.problem}`));
-  }
-  return problems;
 }
 
 async function checkGolden(scorer: Scorer, card: ModelCard, what: string): Promise<void> {

@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { type EvidenceHead, evidenceModel } from '../lib/release/evidence.ts';
 import type { MetricSet, ModelCard } from '../lib/registry/card.ts';
 import { sha256Hex } from '../lib/util/hash.ts';
 
@@ -32,7 +33,7 @@ export function fakeCard(
     new Date(Date.parse(`${asOf}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 16);
   const evaluation = fakeMetricSet(options.auc ?? 0.68, options.recall ?? 0.38);
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     name: 'flight-delay',
     version: options.version ?? `${asOf}-${sha256.slice(0, 8)}`,
     createdAt: `${day(0).slice(0, 10)}T06:00:00.000Z`,
@@ -80,12 +81,16 @@ export async function writeCandidate(
   await writeFile(path.join(dir, 'model.onnx'), model);
   await writeFile(path.join(dir, 'card.json'), `${JSON.stringify(card, null, 2)}\n`);
   if ((options.evidence ?? 'pass') !== 'none') {
-    const verdict = options.evidence ?? 'pass';
-    const evidence = {
+    const verdict = options.evidence === 'fail' ? 'fail' : 'pass';
+    const champion = options.champion ?? null;
+    const evidence: EvidenceHead = {
+      schemaVersion: 1,
+      kind: 'taxiway.gate-evidence',
+      model: 'flight-delay',
       verdict,
-      candidate: { version: card.version, sha256: card.artifact.sha256 },
-      champion: options.champion ?? null,
-      summary: { passed: verdict === 'pass' ? 12 : 10, failed: verdict === 'pass' ? 0 : 2, skipped: 0 },
+      summary: { passed: verdict === 'pass' ? 12 : 10, failed: verdict === 'pass' ? 0 : 2, skipped: 0, total: 12 },
+      candidate: evidenceModel(card),
+      champion: champion && { ...evidenceModel(card), ...champion },
     };
     await writeFile(path.join(dir, 'evidence.json'), `${JSON.stringify(evidence, null, 2)}\n`);
     await writeFile(path.join(dir, 'gate-report.md'), `# gate ${verdict}\n`);

@@ -217,12 +217,12 @@ export async function createFixtureRepo(options: { root?: string; champion?: 'a'
     },
     async addVersion(version, bytes, base, patch = {}) {
       const sha256 = sha256Hex(bytes);
-      const card: ModelCard = {
+      const card = {
         ...base,
         ...patch,
         version,
         artifact: { file: 'model.onnx', sha256, bytes: bytes.byteLength },
-      };
+      } as ModelCard;
       await commit(cardFiles({ version, sha256, bytes, card }), `add ${version}`);
       return { version, path: artifactPath(version), sha256 };
     },
@@ -236,7 +236,15 @@ export async function createFixtureRepo(options: { root?: string; champion?: 'a'
 export function wrongSchemaArtifact(card: ModelCard, version: string): Uint8Array {
   const spec = card.features;
   const numericInputs = [...spec.numericInputs, 'runway_length'];
-  const wrong = { ...spec, numericInputs, featureNames: [...numericInputs, ...spec.lookups.map((l) => l.name)] };
+  // Any table will do for an artifact refused on its inputs (cards from schema 2 on hold none).
+  const lookups = spec.lookups.map(({ name, input, defaultValue }) => ({
+    name,
+    input,
+    keys: ['ORD'],
+    values: [defaultValue],
+    defaultValue,
+  }));
+  const wrong = { ...spec, numericInputs, lookups, featureNames: [...numericInputs, ...lookups.map((l) => l.name)] };
   const model: GbdtModel = {
     kind: 'gbdt',
     baseScore: -1.5,

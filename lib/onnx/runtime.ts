@@ -12,6 +12,7 @@ import type { onnx as OnnxTypes } from 'onnx-proto';
 import { NUMERIC_INPUTS, STRING_INPUTS } from '../features/flight-features.ts';
 import type { ModelInputs } from '../features/spec.ts';
 import { FEATURES_OUTPUT, METADATA_KEYS, NUMERIC_INPUT, PROBABILITY_OUTPUT } from './export-gbdt.ts';
+import { decodeModel, modelMetadata } from './graph.ts';
 import { errorMessage } from '../util/errors.ts';
 
 const { onnx } = onnxProto;
@@ -71,24 +72,15 @@ const ELEMENT_TYPES: Record<number, TensorElement> = {
 
 /** Reads the input/output signatures and Taxiway metadata of an ONNX model. */
 export function readModelSchema(bytes: Uint8Array): ModelSchema {
-  if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new Error('ONNX model bytes are empty');
-  let model: OnnxTypes.ModelProto;
-  try {
-    model = onnx.ModelProto.decode(bytes);
-  } catch (error) {
-    throw new Error(
-      `ONNX model (${bytes.length} bytes) is corrupt: cannot parse it as an ONNX ModelProto (${errorMessage(error)})`,
-    );
-  }
-  if (!model.graph)
-    throw new Error(`ONNX model (${bytes.length} bytes) has no graph; the bytes are corrupt or not an ONNX model`);
-  const metadata: Record<string, string> = {};
-  for (const entry of model.metadataProps ?? []) metadata[entry.key ?? ''] = entry.value ?? '';
-  const initializers = new Set((model.graph.initializer ?? []).map((t) => t.name));
+  // Inputs, outputs and metadata only: the nodes are not decoded.
+  const model = decodeModel(bytes, () => false);
+  const graph = model.graph!;
+  const metadata = modelMetadata(model);
+  const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
   return {
     // Inputs with an initializer are constants with a default, not something a caller feeds.
-    inputs: (model.graph.input ?? []).filter((v) => !initializers.has(v.name)).map(signature),
-    outputs: (model.graph.output ?? []).map(signature),
+    inputs: (graph.input ?? []).filter((v) => !initializers.has(v.name)).map(signature),
+    outputs: (graph.output ?? []).map(signature),
     numericInputs: jsonList(metadata[METADATA_KEYS.numericInputs]),
     featureNames: jsonList(metadata[METADATA_KEYS.featureNames]),
     version: metadata[METADATA_KEYS.version] ?? null,

@@ -6,7 +6,18 @@ import type { ProductionManifest } from '../manifest/schema.ts';
 import { writeManifest } from '../manifest/store.ts';
 import { nodeRepoFiles, type RepoFiles } from '../util/repo-files.ts';
 import { REGISTRY_MD_PATH, regenerateRegistry, registryTable, windowLabel } from './registry-md.ts';
-import { REGISTRY_ROOT, addVersion, artifactPath, listVersions, readVersion, versionStatus } from './registry.ts';
+import { fileURLToPath } from 'node:url';
+import { MAX_CARD_BYTES } from './card.ts';
+import {
+  CardError,
+  REGISTRY_ROOT,
+  addVersion,
+  artifactPath,
+  listVersions,
+  parseCard,
+  readVersion,
+  versionStatus,
+} from './registry.ts';
 import { fakeCard } from '../../testing/registry.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -83,6 +94,83 @@ describe('the registry', () => {
     await expect(addVersion(files, { ...input, cardText: JSON.stringify(card) })).rejects.toThrow(
       'candidate/card.json is not a valid model card:\n  - card.name must be "flight-delay"\n  - card.artifact.sha256 must be 64 lowercase hex characters',
     );
+  });
+});
+
+describe('the card document', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- cards broken on purpose
+  type Loose = Record<string, any>;
+  const card = () => structuredClone(newVersion('a').card) as unknown as Loose;
+  const errors = (value: unknown) => {
+    try {
+      parseCard(JSON.stringify(value, null, 2), 'c.json');
+      return [];
+    } catch (error) {
+      return (error as CardError).problems;
+    }
+  };
+
+  it('reads the committed versions: schema 1 cards (lookup tables inside) and later ones', async () => {
+    const repo = nodeRepoFiles(fileURLToPath(new URL('../..', import.meta.url)));
+    const versions = await listVersions(repo, { verify: true });
+    expect(versions.map((v) => v.card.schemaVersion)).toContain(1);
+    for (const { version, card } of versions) {
+      const bytes = Buffer.byteLength(await repo.readText(`${REGISTRY_ROOT}/${version}/card.json`));
+      if (card.schemaVersion >= 2) expect(bytes).toBeLessThanOrEqual(MAX_CARD_BYTES);
+    }
+  });
+
+  it('keeps lookup tables out of schema 2 cards and holds them to the size limit', () => {
+    const v2 = card();
+    v2.features.lookups = [{ name: 'origin_code', input: 'origin', keyCount: 2, defaultValue: -1 }];
+    expect(errors(v2)).toEqual([]);
+    v2.features.lookups[0].keys = ['ATL', 'ORD'];
+    expect(errors(v2)).toEqual([
+      'card.features.lookups[0] must not hold keys or values: from schema 2 on the tables live only in model.onnx',
+    ]);
+    const big = card();
+    big.reference = [{ feature: 'padding', categories: ['x'.repeat(MAX_CARD_BYTES)], shares: [1] }];
+    expect(errors(big)).toEqual([
+      expect.stringMatching(
+        /^card\.json is \d+ bytes; a schema 2 card must be at most 51200 \(lookup tables belong in model\.onnx\)$/,
+      ),
+    ]);
+    // Schema 1 cards hold the tables and are exempt from the limit (committed ones are ~780 KB).
+    const v1: Loose = { ...big, schemaVersion: 1 };
+    v1.features.lookups = [{ name: 'origin_code', input: 'origin', keys: ['ATL'], values: [0], defaultValue: -1 }];
+    expect(errors(v1)).toEqual([]);
+    v1.features.lookups[0].values = [];
+    expect(errors(v1)).toEqual([
+      'card.features.lookups[0] must have keys and as many values (schema 1 cards hold the lookup tables)',
+    ]);
+    expect(errors({ ...card(), schemaVersion: 3 })).toEqual(['card.schemaVersion must be 1 or 2, got 3']);
+  });
+
+  it('needs a usable threshold and golden examples that are complete flights', () => {
+    const c = card();
+    c.threshold = 1.5;
+    c.golden = [{ input: { ...c.golden[0].input, departure: '2001-02-30T10:00' }, probability: 0.2 }];
+    expect(errors(c)).toEqual([
+      'card.threshold must be a probability in (0, 1), got 1.5',
+      'card.golden[0].input is not a complete flight (departure missing or malformed)',
+    ]);
+    expect(errors({ ...card(), golden: [] })).toEqual([
+      'card.golden must list golden examples (the artifact cannot be verified without them)',
+    ]);
+  });
+
+  it('checks the card against what the reader expects, flagging a different artifact', () => {
+    const { card: c, input } = newVersion('a');
+    const read = (expected: { version?: string; sha256?: string }) => () =>
+      parseCard(input.cardText, 'm/card.json', { ...expected, by: 'the manifest' });
+    expect(read({ version: c.version, sha256: c.artifact.sha256 })()).toEqual(c);
+    expect(read({ sha256: '0'.repeat(64) })).toThrow(
+      expect.objectContaining({
+        artifactMismatch: true,
+        message: `m/card.json does not fit the manifest: artifact.sha256 is ${c.artifact.sha256}, the manifest says ${'0'.repeat(64)}`,
+      }),
+    );
+    expect(read({ version: 'other' })).toThrow(expect.objectContaining({ artifactMismatch: false }));
   });
 });
 

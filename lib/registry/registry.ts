@@ -10,7 +10,8 @@ import type { ProductionManifest } from '../manifest/schema.ts';
 import { SHA256_PATTERN, VERSION_PATTERN } from '../manifest/validate.ts';
 import { sha256Hex } from '../util/hash.ts';
 import type { RepoFiles } from '../util/repo-files.ts';
-import type { ModelCard } from './card.ts';
+import { incompleteFields } from '../features/complete-flight.ts';
+import { CARD_SCHEMA_VERSION, MAX_CARD_BYTES, type ModelCard } from './card.ts';
 import { errorMessage } from '../util/errors.ts';
 
 export const MODEL_NAME = 'flight-delay';
@@ -44,17 +45,65 @@ export function versionStatus(version: string, manifest: ProductionManifest | nu
   return promoted ? 'retired' : 'candidate';
 }
 
-/** The card fields the registry, gate and release code rely on; errors name the field. */
-export function cardErrors(value: unknown, root = 'card'): string[] {
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** The feature part of a card: the whole spec in v1, the spec without lookup tables from v2 on. */
+function featureErrors(features: unknown, schemaVersion: 1 | 2, at: string): string[] {
+  if (!isObject(features)) return [`${at} must be an object (the feature schema)`];
   const errors: string[] = [];
-  const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!obj(value)) return [`${root} must be an object`];
+  for (const list of ['numericInputs', 'stringInputs', 'featureNames'])
+    if (!isStringList(features[list])) errors.push(`${at}.${list} must be a list of strings`);
+  if (!Array.isArray(features.lookups)) return [...errors, `${at}.lookups must be an array`];
+  features.lookups.forEach((lookup: unknown, i) => {
+    const where = `${at}.lookups[${i}]`;
+    if (!isObject(lookup)) return errors.push(`${where} must be an object`);
+    if (typeof lookup.name !== 'string' || typeof lookup.input !== 'string')
+      errors.push(`${where} must have a name and an input`);
+    if (typeof lookup.defaultValue !== 'number' || !Number.isFinite(lookup.defaultValue))
+      errors.push(`${where}.defaultValue must be a finite number`);
+    if (schemaVersion === 1) {
+      if (!isStringList(lookup.keys) || !Array.isArray(lookup.values) || lookup.keys.length !== lookup.values.length)
+        errors.push(`${where} must have keys and as many values (schema 1 cards hold the lookup tables)`);
+    } else {
+      if (typeof lookup.keyCount !== 'number' || !Number.isInteger(lookup.keyCount) || lookup.keyCount < 0)
+        errors.push(`${where}.keyCount must be a non-negative integer`);
+      if ('keys' in lookup || 'values' in lookup)
+        errors.push(`${where} must not hold keys or values: from schema 2 on the tables live only in ${MODEL_FILE}`);
+    }
+  });
+  return errors;
+}
+
+function goldenErrors(golden: unknown, at: string): string[] {
+  if (!Array.isArray(golden) || golden.length === 0)
+    return [`${at} must list golden examples (the artifact cannot be verified without them)`];
+  const errors: string[] = [];
+  golden.forEach((example: unknown, i) => {
+    if (errors.length >= 3) return;
+    const input = isObject(example) ? example.input : undefined;
+    const fields = incompleteFields(input);
+    if (fields.length > 0)
+      errors.push(`${at}[${i}].input is not a complete flight (${fields.join(', ')} missing or malformed)`);
+    const p = isObject(example) ? example.probability : undefined;
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) errors.push(`${at}[${i}].probability must be in [0, 1]`);
+  });
+  return errors;
+}
+
+/** Every problem of a card document (schema 1 or 2), each naming the field; empty when valid. */
+export function cardErrors(value: unknown, root = 'card'): string[] {
+  if (!isObject(value)) return [`${root} must be an object`];
+  const errors: string[] = [];
+  const schemaVersion = value.schemaVersion;
+  if (schemaVersion !== 1 && schemaVersion !== CARD_SCHEMA_VERSION)
+    return [`${root}.schemaVersion must be 1 or ${CARD_SCHEMA_VERSION}, got ${JSON.stringify(schemaVersion)}`];
   if (typeof value.version !== 'string' || !VERSION_PATTERN.test(value.version))
     errors.push(`${root}.version must be a version (letters, digits, ".", "-", "_")`);
   if (value.name !== MODEL_NAME) errors.push(`${root}.name must be "${MODEL_NAME}"`);
   if (typeof value.createdAt !== 'string') errors.push(`${root}.createdAt must be an ISO timestamp`);
   const artifact = value.artifact;
-  if (!obj(artifact)) errors.push(`${root}.artifact must be an object`);
+  if (!isObject(artifact)) errors.push(`${root}.artifact must be an object`);
   else {
     if (artifact.file !== MODEL_FILE) errors.push(`${root}.artifact.file must be "${MODEL_FILE}"`);
     if (typeof artifact.sha256 !== 'string' || !SHA256_PATTERN.test(artifact.sha256))
@@ -63,32 +112,84 @@ export function cardErrors(value: unknown, root = 'card'): string[] {
       errors.push(`${root}.artifact.bytes must be a positive integer`);
   }
   const data = value.data;
-  if (!obj(data)) errors.push(`${root}.data must be an object`);
+  if (!isObject(data)) errors.push(`${root}.data must be an object`);
   else {
     if (typeof data.asOf !== 'string') errors.push(`${root}.data.asOf must be an ISO date`);
     for (const window of ['train', 'validation', 'evaluation']) {
       const w = data[window];
-      if (!obj(w) || typeof w.start !== 'string' || typeof w.end !== 'string')
+      if (!isObject(w) || typeof w.start !== 'string' || typeof w.end !== 'string')
         errors.push(`${root}.data.${window} must have start and end`);
     }
   }
+  if (!isObject(value.params)) errors.push(`${root}.params must be an object`);
+  if (typeof value.trees !== 'number' || !Number.isInteger(value.trees) || value.trees < 0)
+    errors.push(`${root}.trees must be a non-negative integer`);
+  if (typeof value.threshold !== 'number' || !(value.threshold > 0 && value.threshold < 1))
+    errors.push(`${root}.threshold must be a probability in (0, 1), got ${JSON.stringify(value.threshold)}`);
   const metrics = value.metrics;
-  if (!obj(metrics) || !obj(metrics.evaluation)) errors.push(`${root}.metrics.evaluation must be an object`);
-  if (!obj(value.features)) errors.push(`${root}.features must be an object`);
-  if (!Array.isArray(value.golden)) errors.push(`${root}.golden must be an array`);
+  if (!isObject(metrics) || !isObject(metrics.evaluation)) errors.push(`${root}.metrics.evaluation must be an object`);
+  errors.push(...featureErrors(value.features, schemaVersion, `${root}.features`));
+  if (!Array.isArray(value.reference)) errors.push(`${root}.reference must be an array`);
+  errors.push(...goldenErrors(value.golden, `${root}.golden`));
   return errors;
 }
 
-export function parseCard(text: string, file: string): ModelCard {
+/** What a reader expects a card to describe (the manifest entry or folder it was found through). */
+export interface ExpectedCard {
+  version?: string;
+  sha256?: string;
+  /** Who expects it, for messages: e.g. `the manifest`. */
+  by: string;
+}
+
+/** A card that cannot be used; `artifactMismatch` when it describes different bytes than expected. */
+export class CardError extends Error {
+  readonly problems: string[];
+  readonly artifactMismatch: boolean;
+  constructor(message: string, problems: string[], artifactMismatch = false) {
+    super(message);
+    this.name = 'CardError';
+    this.problems = problems;
+    this.artifactMismatch = artifactMismatch;
+  }
+}
+
+/**
+ * The one reader of card.json: parses and validates the document (schema 1 or 2; from schema 2 on
+ * at most MAX_CARD_BYTES), and checks it against what the reader `expected`. Throws a CardError
+ * that names the file and every problem.
+ */
+export function parseCard(text: string, file: string, expected?: ExpectedCard): ModelCard {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file} is not valid JSON: ${errorMessage(error)}`);
+    throw new CardError(`${file} is not valid JSON: ${errorMessage(error)}`, ['not valid JSON']);
   }
   const errors = cardErrors(value);
-  if (errors.length > 0) throw new Error(`${file} is not a valid model card:\n  - ${errors.join('\n  - ')}`);
-  return value as ModelCard;
+  const bytes = Buffer.byteLength(text);
+  if (isObject(value) && value.schemaVersion === CARD_SCHEMA_VERSION && bytes > MAX_CARD_BYTES)
+    errors.push(
+      `card.json is ${bytes} bytes; a schema ${CARD_SCHEMA_VERSION} card must be at most ${MAX_CARD_BYTES} (lookup tables belong in ${MODEL_FILE})`,
+    );
+  if (errors.length > 0)
+    throw new CardError(`${file} is not a valid model card:\n  - ${errors.join('\n  - ')}`, errors);
+  const card = value as ModelCard;
+  if (expected) {
+    const mismatches: string[] = [];
+    if (expected.version !== undefined && card.version !== expected.version)
+      mismatches.push(`version is ${card.version}, ${expected.by} says ${expected.version}`);
+    const artifactMismatch = expected.sha256 !== undefined && card.artifact.sha256 !== expected.sha256;
+    if (artifactMismatch)
+      mismatches.push(`artifact.sha256 is ${card.artifact.sha256}, ${expected.by} says ${expected.sha256}`);
+    if (mismatches.length > 0)
+      throw new CardError(
+        `${file} does not fit ${expected.by}: ${mismatches.join('; ')}`,
+        mismatches,
+        artifactMismatch,
+      );
+  }
+  return card;
 }
 
 /** Fails, naming both files, unless `model` is exactly the artifact the card describes. */
@@ -155,9 +256,7 @@ export async function readVersion(files: RepoFiles, version: string): Promise<St
     throw new Error(`model version ${version} is not in the registry: ${cardFile} does not exist`);
   if (!(await files.exists(modelFile)))
     throw new Error(`${modelFile} is missing (the card is there, the artifact is not)`);
-  const card = parseCard(await files.readText(cardFile), cardFile);
-  if (card.version !== version)
-    throw new Error(`${cardFile}: version is ${card.version}, but the folder says ${version}`);
+  const card = parseCard(await files.readText(cardFile), cardFile, { version, by: 'its folder' });
   const model = await files.read(modelFile);
   checkArtifact(card, model, modelFile, cardFile);
   return { version, dir, card, model, promoted: await files.exists(`${dir}/${EVIDENCE_FILE}`) };
@@ -181,9 +280,10 @@ export async function listVersions(files: RepoFiles, options: { verify?: boolean
       out.push({ version: name, card: stored.card, promoted: stored.promoted });
       continue;
     }
-    const card = parseCard(await files.readText(`${dir}/${CARD_FILE}`), `${dir}/${CARD_FILE}`);
-    if (card.version !== name)
-      throw new Error(`${dir}/${CARD_FILE}: version is ${card.version}, but the folder says ${name}`);
+    const card = parseCard(await files.readText(`${dir}/${CARD_FILE}`), `${dir}/${CARD_FILE}`, {
+      version: name,
+      by: 'its folder',
+    });
     out.push({ version: name, card, promoted: await files.exists(`${dir}/${EVIDENCE_FILE}`) });
   }
   return out;

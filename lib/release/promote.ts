@@ -25,24 +25,17 @@ import {
   versionDir,
 } from '../registry/registry.ts';
 import { nodeRepoFiles } from '../util/repo-files.ts';
+import { type EvidenceHead, parseEvidence } from './evidence.ts';
 import { ensureCleanTree } from './manifest-history.ts';
 import { promotionMessage } from './trailers.ts';
 import { errorMessage } from '../util/errors.ts';
-
-/** The part of the gate's evidence that promotion relies on (gates/evidence.ts has the rest). */
-export interface PromotionEvidence {
-  verdict: 'pass' | 'fail';
-  candidate: { version: string; sha256: string };
-  champion: { version: string; sha256: string } | null;
-  summary?: { passed: number; failed: number; skipped: number };
-}
 
 export interface PromoteOptions {
   repoDir: string;
   /** Folder with model.onnx, card.json and the gate's evidence.json (and gate-report.md). */
   candidateDir: string;
   /** Default: `<candidateDir>/evidence.json`. When given it is written as the registry's evidence.json. */
-  evidence?: PromotionEvidence;
+  evidence?: EvidenceHead;
   /**
    * Default `true`: create `promote/<version>` and commit there (the pull-request flow: automation
    * never commits to the current branch by accident). A string names the branch; `false` commits on
@@ -73,22 +66,9 @@ async function readCandidateFile(dir: string, file: string, what: string): Promi
   }
 }
 
-function parseEvidence(text: string, file: string): PromotionEvidence {
-  let value: PromotionEvidence;
-  try {
-    value = JSON.parse(text) as PromotionEvidence;
-  } catch (error) {
-    throw new Error(`refusing to promote: ${file} is not valid JSON (${errorMessage(error)})`);
-  }
-  if (!value || typeof value !== 'object' || !value.candidate || typeof value.candidate.sha256 !== 'string') {
-    throw new Error(`refusing to promote: ${file} is not gate evidence (no candidate.sha256)`);
-  }
-  return value;
-}
-
 /** The checks that tie the evidence to this candidate and to the champion it was measured against. */
 export function evidenceProblems(
-  evidence: PromotionEvidence,
+  evidence: EvidenceHead,
   card: ModelCard,
   manifest: ProductionManifest | null,
   file: string,
@@ -96,7 +76,7 @@ export function evidenceProblems(
   const problems: string[] = [];
   if (evidence.verdict !== 'pass') {
     problems.push(
-      `${file}: the gate verdict is "${evidence.verdict}"${evidence.summary ? ` (${evidence.summary.failed} failed checks)` : ''}; only a passing candidate is promoted`,
+      `${file}: the gate verdict is "${evidence.verdict}" (${evidence.summary.failed} failed checks); only a passing candidate is promoted`,
     );
   }
   if (evidence.candidate.sha256 !== card.artifact.sha256) {
@@ -164,7 +144,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   }
   const evidenceFile = path.join(candidateDir, EVIDENCE_FILE);
   let evidenceText: string;
-  let evidence: PromotionEvidence;
+  let evidence: EvidenceHead;
   if (options.evidence) {
     evidence = options.evidence;
     evidenceText = `${JSON.stringify(options.evidence, null, 2)}\n`;
@@ -172,7 +152,11 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     evidenceText = (
       await readCandidateFile(candidateDir, EVIDENCE_FILE, 'run the gate first: npm run gate -- --candidate <dir>')
     ).toString('utf8');
-    evidence = parseEvidence(evidenceText, evidenceFile);
+    try {
+      evidence = parseEvidence(evidenceText, evidenceFile);
+    } catch (error) {
+      throw new Error(`refusing to promote: ${errorMessage(error)}`);
+    }
   }
   let reportText: string | undefined;
   try {
@@ -213,9 +197,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     await git.add(touched);
     const run = options.run ?? (card.run ? { id: card.run.id, url: card.run.url } : undefined);
     const m = card.metrics.evaluation;
-    const counts = evidence.summary
-      ? `; the gate passed ${evidence.summary.passed} checks (${evidence.summary.skipped} skipped)`
-      : '';
+    const counts = `; the gate passed ${evidence.summary.passed} checks (${evidence.summary.skipped} skipped)`;
     const summary = current
       ? `Champion ${card.version} (eval AUC ${fmt(m.auc)}, recall@20% ${fmt(m.recallAtBudget)}) replaces ${current.champion.version}, which stays ready as previous${counts}.`
       : `First champion ${card.version} (eval AUC ${fmt(m.auc)}, recall@20% ${fmt(m.recallAtBudget)})${counts}.`;

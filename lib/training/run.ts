@@ -27,7 +27,15 @@ import { predictLogistic, trainLogistic } from '../ml/logistic.ts';
 import type { Matrix } from '../ml/matrix.ts';
 import { exportGbdtToOnnx } from '../onnx/export-gbdt.ts';
 import { loadOnnxScorer } from '../onnx/runtime.ts';
-import type { DataWindow, GoldenExample, ModelCard, ReferenceDistribution } from '../registry/card.ts';
+import {
+  CARD_SCHEMA_VERSION,
+  cardFeatures,
+  type DataWindow,
+  type GoldenExample,
+  type ModelCardV2,
+  type ReferenceDistribution,
+} from '../registry/card.ts';
+import { parseCard } from '../registry/registry.ts';
 import { sha256Hex } from '../util/hash.ts';
 import { type ActionsRun, actionsRun, codeVersion } from '../util/run-context.ts';
 import { buildSplit, DEFAULT_DATASET_OPTIONS } from './dataset.ts';
@@ -54,7 +62,7 @@ export interface TrainOptions {
 }
 
 export interface TrainResult {
-  card: ModelCard;
+  card: ModelCardV2;
   modelPath: string;
   cardPath: string;
 }
@@ -149,7 +157,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       `evaluation week: AUC ${metrics.evaluation.auc.toFixed(4)}, recall@20% ${metrics.evaluation.recallAtBudget.toFixed(4)}, precision@20% ${metrics.evaluation.precisionAtBudget.toFixed(4)}, ECE ${metrics.evaluation.ece.toFixed(4)} (ONNX vs TypeScript max |Δ| ${maxDifference.toExponential(2)})`,
     );
 
-    let baseline: ModelCard['baseline'];
+    let baseline: ModelCardV2['baseline'];
     if (options.baseline !== false) {
       const logistic = await timed('baselineMs', () => trainLogistic(split.train, {}));
       baseline = {
@@ -166,8 +174,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     const golden: GoldenExample[] = goldenFlights.map((input, i) => ({ input, probability: goldenScores[i] }));
 
     const code = await codeVersion(options.codeDir ?? process.cwd());
-    const card: ModelCard = {
-      schemaVersion: 1,
+    const card: ModelCardV2 = {
+      schemaVersion: CARD_SCHEMA_VERSION,
       name: 'flight-delay',
       version,
       createdAt: new Date().toISOString(),
@@ -194,7 +202,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       threshold,
       metrics,
       baseline,
-      features: split.spec,
+      // The lookup tables are in model.onnx (and rebuilt from the data the card pins by sha256).
+      features: cardFeatures(split.spec),
       reference: referenceDistributions(split.train, table, ranges.train),
       golden,
       timings,
@@ -262,15 +271,18 @@ function referenceDistributions(train: Matrix, table: FlightTable, range: RowRan
 async function writeRunOutput(
   outDir: string,
   bytes: Uint8Array,
-  card: ModelCard,
+  card: ModelCardV2,
 ): Promise<{ modelPath: string; cardPath: string }> {
   await mkdir(outDir, { recursive: true });
   const modelPath = path.join(outDir, 'model.onnx');
   const cardPath = path.join(outDir, 'card.json');
+  const cardText = `${JSON.stringify(card, null, 2)}\n`;
+  // Never write a card the registry, gate or service would refuse (e.g. one over the size limit).
+  parseCard(cardText, cardPath);
   const suffix = `.tmp-${process.pid}`;
   try {
     await writeFile(modelPath + suffix, bytes);
-    await writeFile(cardPath + suffix, `${JSON.stringify(card, null, 2)}\n`);
+    await writeFile(cardPath + suffix, cardText);
     await rename(modelPath + suffix, modelPath);
     await rename(cardPath + suffix, cardPath);
   } catch (error) {
