@@ -81,6 +81,11 @@ describe('ModelManager', () => {
     expect(metrics.modelLoads.labels('success', 'ok', 'champion').value).toBe(1);
     expect(metrics.modelInfo.labels(repo.models.a.version, repo.models.a.sha256).value).toBe(1);
     expect(metrics.manifestInSync.labels().value).toBe(1);
+    // Model-age and out-of-sync alerts read these.
+    expect(metrics.modelTrainedAt.labels().value).toBe(Date.parse(repo.models.a.card.createdAt) / 1000);
+    expect(metrics.modelPromotedAt.labels().value).toBeGreaterThan(Date.parse('2001-01-01') / 1000);
+    const checked = metrics.sourceCheckedAt.labels().value;
+    expect(Math.abs(checked - Date.now() / 1000)).toBeLessThan(60);
     expect(logger.records.find((r) => r.event === 'model_loaded')).toMatchObject({
       version: repo.models.a.version,
       trigger: 'startup',
@@ -445,8 +450,10 @@ describe('ModelManager', () => {
       branch: 'main',
       cacheDir: `${repo.dir}-nowhere`,
     });
-    const { m } = manager(source);
-    expect(await m.sync('startup')).toMatchObject({ result: 'failed', reason: 'source_error' });
+    const { m: failing, metrics } = manager(source);
+    expect(await failing.sync('startup')).toMatchObject({ result: 'failed', reason: 'source_error' });
+    // Never read: the out-of-sync alert sees no fresh check.
+    expect(metrics.sourceCheckedAt.labels().value).toBe(0);
   });
 
   it('can read a plain folder (an image built without .git)', async () => {

@@ -320,6 +320,7 @@ export class ModelManager {
       try {
         await this.#source.refresh();
         revision = await this.#source.revision();
+        this.#metrics?.sourceCheckedAt.set(this.#now() / 1000);
       } catch (error) {
         throw new LoadError('source_error', `cannot read ${this.#source.description}: ${errorMessage(error)}`);
       }
@@ -567,6 +568,8 @@ export class ModelManager {
       m.modelLoadedAt.set(model.loadedAt / 1000);
       const trained = Date.parse(model.card.createdAt);
       if (!Number.isNaN(trained)) m.modelTrainedAt.set(trained / 1000);
+      const promoted = Date.parse(this.#manifest?.manifest.updatedAt ?? '');
+      if (!Number.isNaN(promoted)) m.modelPromotedAt.set(promoted / 1000);
     }
     this.#setInSync(true);
     this.#log.info('model_loaded', {

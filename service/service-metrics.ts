@@ -122,6 +122,14 @@ export function createServiceMetrics(registry = new Registry()) {
       'model_trained_timestamp_seconds',
       'Unix time the serving model was trained (card createdAt), for model-age alerts.',
     ),
+    modelPromotedAt: registry.gauge(
+      'model_promoted_timestamp_seconds',
+      'Unix time the manifest that names the serving champion was written (its updatedAt), for model-age alerts.',
+    ),
+    sourceCheckedAt: registry.gauge(
+      'model_source_checked_timestamp_seconds',
+      'Unix time the model source (git) was last read successfully, changed or not; a stale value means the service cannot see whether the manifest moved.',
+    ),
     manifestInSync: registry.gauge(
       'model_manifest_in_sync',
       '1 when the serving model is the champion the manifest names, 0 when the last load of that champion failed.',
