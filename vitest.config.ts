@@ -8,6 +8,9 @@ const ignored = ['node_modules/**', '.cache/**', 'dist/**', 'runs/**', '**/*.cas
 
 export default defineConfig({
   test: {
+    // The JSON report is what .ci/run counts ("N passed, N failed") after running the README's commands.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.cache/test-report.json' },
     projects: [
       { test: { ...shared, name: 'unit', include: ['**/*.test.ts'], exclude: [...ignored, 'e2e/**'] } },
       { test: { ...shared, name: 'e2e', include: ['e2e/**/*.test.ts'], exclude: ignored } },

@@ -58,7 +58,7 @@ describe('service/server.ts as a process', () => {
     expect(metrics).toContain(`model_info{version="${repo.models.a.version}",sha256="${repo.models.a.sha256}"} 1`);
     expect(metrics).toContain('process_resident_memory_bytes');
     const check = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
-    expect(check.error, 'promtool is missing: run scripts/setup-test-deps.sh').toBeUndefined();
+    expect(check.error, 'promtool is missing: run `npm run setup`').toBeUndefined();
     expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
 
     const requestLine = await server.waitForLog((l) => l.event === 'request' && l.route === '/v1/predict');

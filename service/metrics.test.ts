@@ -57,9 +57,9 @@ describe('GET /metrics', () => {
     }
   });
 
-  it('passes promtool check metrics (install it with scripts/setup-test-deps.sh)', async () => {
+  it('passes promtool check metrics (npm test installs it: scripts/setup-system.sh)', async () => {
     if (!promtoolAvailable()) {
-      throw new Error('promtool is not installed: run scripts/setup-test-deps.sh (Debian package "prometheus")');
+      throw new Error('promtool is not installed: run `npm run setup` (Debian package "prometheus")');
     }
     const text = await (await scrapeAfterTraffic()).text();
     const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
