@@ -35,8 +35,9 @@ export interface OctokitForgeOptions {
   /** REST root; default `https://api.github.com`. */
   baseUrl?: string;
   /**
-   * Least time between two writes. GitHub asks integrators for one second (the throttling plugin's
-   * default); a local emulator has no such limit, so its users may pass 0.
+   * Least time between two writes. GitHub asks integrators for one second between writes and three
+   * between writes that notify people (the throttling plugin's defaults); a local emulator has no
+   * such limit, so its users may pass 0.
    */
   writeIntervalMs?: number;
   /** Retries of 5xx/network failures (plugin-retry); default 3. */
@@ -52,6 +53,8 @@ export function createOctokitForge(options: OctokitForgeOptions): Forge {
     auth: options.token,
     baseUrl: (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, ''),
     userAgent: options.userAgent ?? 'taxiway-forge',
+    // Failed requests surface as typed errors; octokit's own request log would repeat them.
+    log: { debug: () => {}, info: () => {}, warn: console.warn, error: () => {} },
     request: { retries: options.retries ?? 3 },
     retry: { doNotRetry: DO_NOT_RETRY },
     throttle: {
@@ -60,7 +63,9 @@ export function createOctokitForge(options: OctokitForgeOptions): Forge {
       ...(options.writeIntervalMs === undefined
         ? {}
         : {
+            // Writes that notify people (comments, pull requests, merges) wait 3 s by default.
             write: new Bottleneck.Group({ maxConcurrent: 1, minTime: options.writeIntervalMs }),
+            notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: options.writeIntervalMs }),
           }),
     },
   });
