@@ -137,7 +137,7 @@ describe('local runner on the sample workflows', () => {
     expect(run.conclusion).toBe('failure');
     const text = await log(run.id, 'evaluate');
     expect(text).toMatch(
-      /##\[error\]\.github\/workflows\/expression-error\.yml \(Line: 11, Col: 14\): Error parsing JSON when evaluating fromJson \(in \$\{\{ fromJSON\('not json'\) \}\}\)/,
+      /##\[error\]\.github\/workflows\/expression-error\.yml \(Line: 13, Col: 18\): Error parsing JSON when evaluating fromJson \(in \$\{\{ fromJSON\('not json'\) \}\}\)/,
     );
     expect(text).toContain('still running after the expression error');
   });

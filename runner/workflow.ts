@@ -7,11 +7,10 @@
  */
 import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/template-token';
 import type { EventsConfig } from '@actions/workflow-parser/model/workflow-template';
-import type { MappingToken } from '@actions/workflow-parser/templates/tokens/mapping-token';
-import type { SequenceToken } from '@actions/workflow-parser/templates/tokens/sequence-token';
 import type { StringToken } from '@actions/workflow-parser/templates/tokens/string-token';
 import { githubParser } from './github-parser.ts';
 import { tokenPlace } from './expressions.ts';
+import { entry, field, sequenceItems } from './tokens.ts';
 
 /** A workflow or action file the runner refuses, with every problem as `file (Line: n, Col: m): what`. */
 export class WorkflowFileError extends Error {
@@ -73,25 +72,6 @@ export interface Workflow {
   defaults?: TemplateToken;
   concurrency?: TemplateToken;
   jobs: WorkflowJob[];
-}
-
-function entry(
-  mapping: TemplateToken | undefined,
-  key: string,
-): { key: TemplateToken; value: TemplateToken } | undefined {
-  if (!mapping || mapping.templateTokenType !== 2) return undefined;
-  for (const pair of mapping as MappingToken) {
-    if (pair.key.toString() === key) return pair;
-  }
-  return undefined;
-}
-
-function field(mapping: TemplateToken | undefined, key: string): TemplateToken | undefined {
-  return entry(mapping, key)?.value;
-}
-
-function sequenceItems(token: TemplateToken | undefined): TemplateToken[] {
-  return token && token.templateTokenType === 1 ? [...(token as SequenceToken)] : [];
 }
 
 /** Parses and validates a workflow; throws WorkflowFileError naming file, line and problem. */

