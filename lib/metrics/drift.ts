@@ -95,15 +95,8 @@ export function sharesFor(reference: ReferenceDistribution, values: ArrayLike<nu
   for (let i = 0; i < n; i++) {
     const value = values[i];
     if (typeof value !== 'number') throw new Error(`${reference.feature} is numeric; value ${i} is not a number`);
-    // First edge >= value (binary search); above the last edge → last bin.
-    let lo = 0;
-    let hi = last;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (edges[mid] >= value) hi = mid;
-      else lo = mid + 1;
-    }
-    counts[lo]++;
+    // Above the last edge → last bin.
+    counts[Math.min(firstAtLeast(edges, value), last)]++;
   }
   return counts.map((c) => (n === 0 ? 0 : c / n));
 }
@@ -115,11 +108,39 @@ export function psi(reference: ReferenceDistribution, actualShares: readonly num
       `PSI of ${reference.feature}: ${actualShares.length} actual shares for ${reference.shares.length} reference bins`,
     );
   }
+  return psiOfShares(reference.shares, actualShares, 1);
+}
+
+/**
+ * PSI of bin counts (e.g. summed drift counters of several replicas) against reference shares;
+ * NaN when there are no counts.
+ */
+export function psiFromCounts(referenceShares: readonly number[], counts: ArrayLike<number>): number {
+  if (counts.length !== referenceShares.length)
+    throw new Error(`PSI: ${counts.length} bin counts for ${referenceShares.length} reference bins`);
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) total += counts[i];
+  return total > 0 ? psiOfShares(referenceShares, counts, total) : Number.NaN;
+}
+
+function psiOfShares(expectedShares: readonly number[], actual: ArrayLike<number>, total: number): number {
   let sum = 0;
-  for (let i = 0; i < actualShares.length; i++) {
-    const expected = Math.max(PSI_EPSILON, reference.shares[i]);
-    const actual = Math.max(PSI_EPSILON, actualShares[i]);
-    sum += (actual - expected) * Math.log(actual / expected);
+  for (let i = 0; i < actual.length; i++) {
+    const e = Math.max(PSI_EPSILON, expectedShares[i]);
+    const a = Math.max(PSI_EPSILON, actual[i] / total);
+    sum += (a - e) * Math.log(a / e);
   }
   return sum;
+}
+
+/** Index of the first of the ascending `bounds` that is ≥ value, or bounds.length above them all (binary search). */
+export function firstAtLeast(bounds: ArrayLike<number>, value: number): number {
+  let lo = 0;
+  let hi = bounds.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (bounds[mid] >= value) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
