@@ -1,0 +1,244 @@
+/**
+ * Predictions awaiting their real outcome, in SQLite (node:sqlite): they survive a restart, and
+ * several service processes on one host can share one file (WAL mode; a claim is one IMMEDIATE
+ * transaction, so an outcome is counted once even when two replicas receive it). Bounded by rows
+ * and by age: a prediction whose outcome never comes is dropped, and counted as evicted.
+ *
+ * Synchronous, like node:sqlite: the service runs it on a worker thread of its own
+ * (prediction-store-worker.ts) so no insert ever runs on the event loop; tests call it directly.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+
+/** Rows of scored flights in columns (transferable to a worker without copying). */
+export interface PredictionChunk {
+  rows: number;
+  /** hash52 of the request id. */
+  requestKey: Float64Array;
+  /** Row of the request (0 for a single flight). */
+  row: Uint32Array;
+  /** Departure, minutes since the epoch (the feature module's departureMinutes). */
+  minutes: Float64Array;
+  /** Airports as airportCode numbers. */
+  origin: Uint16Array;
+  destination: Uint16Array;
+  distance: Float32Array;
+  probability: Float32Array;
+  /** Index into `models`. */
+  model: Uint16Array;
+  models: { version: string; threshold: number }[];
+  /** Wall-clock ms when the chunk was written. */
+  createdMs: number;
+}
+
+/** Which prediction an outcome belongs to. */
+export type ClaimTarget =
+  | { kind: 'request'; requestKey: number; row: number }
+  | { kind: 'flight'; minutes: number; origin: number; destination: number };
+
+export interface StoredPrediction {
+  row: number;
+  version: string;
+  threshold: number;
+  probability: number;
+  minutes: number;
+  origin: string;
+  destination: string;
+  distance: number;
+}
+
+export type ClaimResult = { found: true; duplicate: boolean; prediction: StoredPrediction } | { found: false };
+
+export interface StoreLimits {
+  /** Most rows kept (the oldest go first). */
+  maxRows: number;
+  /** Rows older than this are dropped. */
+  maxAgeMs: number;
+}
+
+export interface WriteOutcome {
+  /** Rows in the store after the write and pruning (all processes sharing the file). */
+  rows: number;
+  evictedAge: number;
+  evictedCapacity: number;
+}
+
+/** Three capital letters → 0 … 17575 (validation guarantees the shape). */
+export function airportCode(iata: string): number {
+  return ((iata.charCodeAt(0) - 65) * 26 + (iata.charCodeAt(1) - 65)) * 26 + (iata.charCodeAt(2) - 65);
+}
+
+export function airportFromCode(code: number): string {
+  return String.fromCharCode(65 + Math.floor(code / 676), 65 + (Math.floor(code / 26) % 26), 65 + (code % 26));
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS predictions (
+  seq INTEGER PRIMARY KEY,
+  request_key INTEGER NOT NULL,
+  row INTEGER NOT NULL,
+  minutes INTEGER NOT NULL,
+  origin INTEGER NOT NULL,
+  destination INTEGER NOT NULL,
+  distance REAL NOT NULL,
+  version TEXT NOT NULL,
+  threshold REAL NOT NULL,
+  probability REAL NOT NULL,
+  created_ms INTEGER NOT NULL,
+  answered INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS predictions_by_request ON predictions (request_key, row);
+CREATE INDEX IF NOT EXISTS predictions_by_flight ON predictions (minutes, origin, destination);
+CREATE INDEX IF NOT EXISTS predictions_by_age ON predictions (created_ms);
+`;
+
+const COLUMNS = 'seq, row, version, threshold, probability, minutes, origin, destination, distance, answered';
+
+interface Row {
+  seq: number;
+  row: number;
+  version: string;
+  threshold: number;
+  probability: number;
+  minutes: number;
+  origin: number;
+  destination: number;
+  distance: number;
+  answered: number;
+}
+
+export class PredictionDb {
+  readonly file: string;
+  readonly limits: StoreLimits;
+  readonly #db: DatabaseSync;
+  readonly #insert: StatementSync;
+  readonly #byRequest: StatementSync;
+  readonly #byFlight: StatementSync;
+  readonly #answer: StatementSync;
+  readonly #countOld: StatementSync;
+  readonly #deleteOld: StatementSync;
+  readonly #maxSeq: StatementSync;
+  readonly #countBefore: StatementSync;
+  readonly #deleteBefore: StatementSync;
+  readonly #count: StatementSync;
+
+  /** `file` ':memory:' keeps nothing across restarts (tests, or a deliberate choice). */
+  constructor(file: string, limits: StoreLimits) {
+    if (!(Number.isInteger(limits.maxRows) && limits.maxRows >= 1))
+      throw new Error(`prediction store: maxRows must be a positive integer, got ${limits.maxRows}`);
+    if (!(limits.maxAgeMs > 0)) throw new Error(`prediction store: maxAgeMs must be positive, got ${limits.maxAgeMs}`);
+    this.file = file;
+    this.limits = limits;
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    this.#db = new DatabaseSync(file);
+    // WAL: readers never block the writer, and several processes can share the file. NORMAL
+    // synchronous: a power cut may lose the last transactions, never corrupt the file.
+    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    this.#db.exec(SCHEMA);
+    this.#insert = this.#db.prepare(
+      'INSERT INTO predictions (request_key, row, minutes, origin, destination, distance, version, threshold, probability, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.#byRequest = this.#db.prepare(
+      `SELECT ${COLUMNS} FROM predictions WHERE request_key = ? AND row = ? ORDER BY seq DESC LIMIT 1`,
+    );
+    this.#byFlight = this.#db.prepare(
+      `SELECT ${COLUMNS} FROM predictions WHERE minutes = ? AND origin = ? AND destination = ? ORDER BY seq DESC LIMIT 1`,
+    );
+    this.#answer = this.#db.prepare('UPDATE predictions SET answered = 1 WHERE seq = ?');
+    this.#countOld = this.#db.prepare(
+      'SELECT COUNT(*) AS n FROM predictions WHERE created_ms < ? AND answered = 0',
+    );
+    this.#deleteOld = this.#db.prepare('DELETE FROM predictions WHERE created_ms < ?');
+    this.#maxSeq = this.#db.prepare('SELECT MAX(seq) AS seq FROM predictions');
+    this.#countBefore = this.#db.prepare('SELECT COUNT(*) AS n FROM predictions WHERE seq <= ? AND answered = 0');
+    this.#deleteBefore = this.#db.prepare('DELETE FROM predictions WHERE seq <= ?');
+    this.#count = this.#db.prepare('SELECT COUNT(*) AS n FROM predictions');
+  }
+
+  /** Adds a chunk of rows and prunes by age (as of the chunk's time) and capacity, in one transaction. */
+  write(chunk: PredictionChunk, nowMs = chunk.createdMs): WriteOutcome {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      for (let i = 0; i < chunk.rows; i++) {
+        const model = chunk.models[chunk.model[i]];
+        this.#insert.run(
+          chunk.requestKey[i],
+          chunk.row[i],
+          chunk.minutes[i],
+          chunk.origin[i],
+          chunk.destination[i],
+          chunk.distance[i],
+          model.version,
+          model.threshold,
+          chunk.probability[i],
+          chunk.createdMs,
+        );
+      }
+      const outcome = this.#prune(nowMs);
+      this.#db.exec('COMMIT');
+      return outcome;
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  #prune(nowMs: number): WriteOutcome {
+    const cutoff = nowMs - this.limits.maxAgeMs;
+    const evictedAge = Number((this.#countOld.get(cutoff) as { n: number }).n);
+    this.#deleteOld.run(cutoff);
+    const maxSeq = (this.#maxSeq.get() as { seq: number | null }).seq;
+    let evictedCapacity = 0;
+    let rows = Number((this.#count.get() as { n: number }).n);
+    if (maxSeq !== null && rows > this.limits.maxRows) {
+      // seq grows by one per insert (also across processes sharing the file), so the newest
+      // maxRows rows are those above maxSeq − maxRows.
+      const before = maxSeq - this.limits.maxRows;
+      evictedCapacity = Number((this.#countBefore.get(before) as { n: number }).n);
+      this.#deleteBefore.run(before);
+      rows = Number((this.#count.get() as { n: number }).n);
+    }
+    return { rows, evictedAge, evictedCapacity };
+  }
+
+  /** The latest matching prediction, marked answered; `duplicate` when it already was. */
+  claim(target: ClaimTarget): ClaimResult {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const found = (
+        target.kind === 'request'
+          ? this.#byRequest.get(target.requestKey, target.row)
+          : this.#byFlight.get(target.minutes, target.origin, target.destination)
+      ) as Row | undefined;
+      if (found && found.answered === 0) this.#answer.run(found.seq);
+      this.#db.exec('COMMIT');
+      if (!found) return { found: false };
+      return {
+        found: true,
+        duplicate: found.answered !== 0,
+        prediction: {
+          row: found.row,
+          version: found.version,
+          threshold: found.threshold,
+          probability: found.probability,
+          minutes: found.minutes,
+          origin: airportFromCode(found.origin),
+          destination: airportFromCode(found.destination),
+          distance: found.distance,
+        },
+      };
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  rows(): number {
+    return Number((this.#count.get() as { n: number }).n);
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}
