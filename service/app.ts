@@ -8,8 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { RawFlight } from '../lib/features/spec.ts';
 import { MicroBatcher } from './batcher.ts';
-import { OnlineQuality, PredictionLog } from './feedback.ts';
 import type { Logger } from './logger.ts';
+import { createMonitoring, type MonitoredCard, type ModelMonitoring } from './monitoring.ts';
+import { OnlineQuality } from './online-quality.ts';
+import { inThreadStore, type PredictionStore, type StoreEvents } from './prediction-store.ts';
 import type { SyncOutcome } from './model-manager.ts';
 import type { FlightScores } from './scorer.ts';
 import { type ServiceMetrics, stageHandles } from './service-metrics.ts';
@@ -31,6 +33,8 @@ export interface HeldModel {
   readonly threshold: number;
   readonly knownOrigins: ReadonlySet<string>;
   readonly knownDestinations: ReadonlySet<string>;
+  /** Drift references and gate slices, for monitoring. */
+  readonly card: MonitoredCard;
   scoreFlights(flights: readonly RawFlight[]): Promise<FlightScores>;
   /** Ends the hold taken by `acquire`. */
   letGo(): void;
@@ -63,9 +67,12 @@ export interface AppConfig {
   maxInflight: number;
   inferenceTimeoutMs: number;
   batching: { maxBatchRows: number; maxWaitMs: number; concurrency?: number };
-  feedback: { capacity: number; window: number };
+  /** Predictions kept for feedback (rows, hours) and the per-process online-quality window. */
+  feedback: { capacity: number; maxAgeHours?: number; window: number };
   adminToken: string | null;
   logRequests: boolean;
+  /** Drift counting and prediction logging on the predict path (MONITORING=off to measure their cost). */
+  monitoring: boolean;
 }
 
 export interface AppDeps {
@@ -75,7 +82,9 @@ export interface AppDeps {
   logger: Logger;
   state?: ServiceState;
   batcher?: MicroBatcher;
-  predictions?: PredictionLog;
+  /** Where predictions wait for feedback; default SQLite in memory, in this thread (tests). */
+  store?: PredictionStore;
+  monitoring?: ModelMonitoring;
   quality?: OnlineQuality;
   /** Refreshes process-level gauges before /metrics renders (the server passes the real one). */
   collectProcessMetrics?: (metrics: ServiceMetrics) => void;
@@ -101,7 +110,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const { config, metrics } = deps;
   const now = deps.now ?? (() => performance.now());
   const state = deps.state ?? { draining: false, inflight: 0, startedAt: Date.now() };
-  const predictions = deps.predictions ?? new PredictionLog(config.feedback.capacity);
+  const store =
+    deps.store ?? inThreadStore(':memory:', storeLimits(config), { events: storeEvents(metrics, deps.logger) });
+  const monitoring = deps.monitoring ?? createMonitoring(metrics, { enabled: config.monitoring });
   const quality = deps.quality ?? new OnlineQuality(config.feedback.window);
   const ctx = createRouteContext({ config, models: deps.models, metrics, logger: deps.logger, state, now });
   const batcher = deps.batcher ?? statsBatcher(ctx);
@@ -111,8 +122,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const knownPaths = new Set<string>();
   app.use('*', requestMiddleware(ctx, knownPaths, deps.newRequestId ?? randomUUID));
   const modules: RouteModule[] = [
-    predictRoutes({ batcher, predictions }),
-    feedbackRoutes({ predictions, quality }),
+    predictRoutes({ batcher, store, monitoring, enabled: config.monitoring }),
+    feedbackRoutes({ store, monitoring, quality }),
     modelRoutes,
     healthRoutes,
     metricsRoutes({ quality, collectProcessMetrics: deps.collectProcessMetrics }),
@@ -130,6 +141,28 @@ export function createApp(deps: AppDeps): Hono<Env> {
     return ctx.fail(c, 500, `internal error (request ${c.get('requestId')}); the service logged it`);
   });
   return app;
+}
+
+/** The prediction store's bounds from the configuration. */
+export function storeLimits(config: Pick<AppConfig, 'feedback'>): { maxRows: number; maxAgeMs: number } {
+  return { maxRows: config.feedback.capacity, maxAgeMs: (config.feedback.maxAgeHours ?? 48) * 3_600_000 };
+}
+
+/** The prediction store's outcomes as metrics (and failures as log lines). */
+export function storeEvents(metrics: ServiceMetrics, logger: Logger): StoreEvents {
+  const evictedAge = metrics.storeEvicted.labels('age');
+  const evictedCapacity = metrics.storeEvicted.labels('capacity');
+  return {
+    onWritten(outcome) {
+      metrics.storeRows.set(outcome.rows);
+      if (outcome.evictedAge > 0) evictedAge.inc(outcome.evictedAge);
+      if (outcome.evictedCapacity > 0) evictedCapacity.inc(outcome.evictedCapacity);
+    },
+    onFailure(operation, error) {
+      metrics.storeFailures.labels(operation).inc();
+      logger.error('prediction_store_failed', { operation, error });
+    },
+  };
 }
 
 /** The serving batcher, reporting each ONNX Runtime call's stages and rows. */

@@ -37,7 +37,12 @@ export interface ServiceConfig {
   workerMinMs: number;
   /** Fixed batch size from which a batch goes to the worker, instead of the measured one. */
   workerMinRows: number | null;
-  feedback: { capacity: number; window: number };
+  /** Predictions kept for joining feedback (rows, hours), and the per-process online-quality window. */
+  feedback: { capacity: number; maxAgeHours: number; window: number };
+  /** SQLite file of the prediction store (':memory:' keeps nothing across restarts). */
+  predictionStorePath: string;
+  /** Drift counting and prediction logging on the predict path. */
+  monitoring: boolean;
   drainTimeoutMs: number;
   /** Delay between readiness going off and the listener closing (lets a load balancer notice). */
   drainDelayMs: number;
@@ -58,7 +63,9 @@ export const DEFAULTS = {
   intraOpThreads: 1,
   inferenceThread: 'split' as const,
   workerMinMs: 0.25,
-  feedbackCapacity: 100_000,
+  feedbackCapacity: 1_000_000,
+  feedbackMaxAgeHours: 48,
+  predictionStorePath: '.cache/service/predictions.sqlite',
   feedbackWindow: 5_000,
   drainTimeoutMs: 10_000,
   drainDelayMs: 0,
@@ -152,9 +159,15 @@ export function loadConfig(env: Env, cwd: string): ServiceConfig {
     workerMinMs: integer(env, 'INFERENCE_WORKER_MIN_US', DEFAULTS.workerMinMs * 1000, 0, 1_000_000) / 1000,
     workerMinRows: env.INFERENCE_WORKER_MIN_ROWS ? integer(env, 'INFERENCE_WORKER_MIN_ROWS', 0, 1, 100_000) : null,
     feedback: {
-      capacity: integer(env, 'FEEDBACK_CAPACITY', DEFAULTS.feedbackCapacity, 1, 10_000_000),
+      capacity: integer(env, 'FEEDBACK_CAPACITY', DEFAULTS.feedbackCapacity, 1, 100_000_000),
+      maxAgeHours: integer(env, 'FEEDBACK_MAX_AGE_HOURS', DEFAULTS.feedbackMaxAgeHours, 1, 24 * 366),
       window: integer(env, 'FEEDBACK_WINDOW', DEFAULTS.feedbackWindow, 1, 1_000_000),
     },
+    predictionStorePath:
+      env.PREDICTION_STORE_PATH === ':memory:'
+        ? ':memory:'
+        : path.resolve(cwd, env.PREDICTION_STORE_PATH || DEFAULTS.predictionStorePath),
+    monitoring: flag(env, 'MONITORING', true),
     drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', DEFAULTS.drainTimeoutMs, 0, 600_000),
     drainDelayMs: integer(env, 'DRAIN_DELAY_MS', DEFAULTS.drainDelayMs, 0, 600_000),
     logLevel,

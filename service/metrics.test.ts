@@ -47,6 +47,12 @@ describe('GET /metrics', () => {
       'model_load_total{result="failure",reason="hash_mismatch",role="champion"} 1',
       'model_info{version="2001-05-01-abcdef12",sha256="ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"} 1',
       'feedback_total{result="matched"} 30',
+      'feedback_outcomes_total{version="v-fake",slice="all",flagged="true",delayed="true"} ',
+      'feedback_score_bucket{version="v-fake",slice="origin=ORD",delayed="false",le="+Inf"} ',
+      'drift_feature_bin_total{version="v-fake",feature="distance",bin="0"} ',
+      'drift_reference_share{version="v-fake",feature="origin",bin="2"} 0.5',
+      // The last batch waits in the buffer until the next flush (100 ms) or claim.
+      'prediction_store_rows 30',
       'online_quality_window_rows 30',
       'online_delayed_rate 0.3333333333333333',
       'online_auc ',

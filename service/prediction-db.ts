@@ -146,9 +146,7 @@ export class PredictionDb {
       `SELECT ${COLUMNS} FROM predictions WHERE minutes = ? AND origin = ? AND destination = ? ORDER BY seq DESC LIMIT 1`,
     );
     this.#answer = this.#db.prepare('UPDATE predictions SET answered = 1 WHERE seq = ?');
-    this.#countOld = this.#db.prepare(
-      'SELECT COUNT(*) AS n FROM predictions WHERE created_ms < ? AND answered = 0',
-    );
+    this.#countOld = this.#db.prepare('SELECT COUNT(*) AS n FROM predictions WHERE created_ms < ? AND answered = 0');
     this.#deleteOld = this.#db.prepare('DELETE FROM predictions WHERE created_ms < ?');
     this.#maxSeq = this.#db.prepare('SELECT MAX(seq) AS seq FROM predictions');
     this.#countBefore = this.#db.prepare('SELECT COUNT(*) AS n FROM predictions WHERE seq <= ? AND answered = 0');

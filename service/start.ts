@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { loadOnnxScorer } from '../lib/onnx/runtime.ts';
-import { createApp, type RouteModule, type ServiceState } from './app.ts';
+import { createApp, type RouteModule, type ServiceState, storeEvents, storeLimits } from './app.ts';
+import { openPredictionStore } from './prediction-store.ts';
 import { loadConfig, type ServiceConfig } from './config.ts';
 import { jsonLogger, type Logger } from './logger.ts';
 import { type InferenceThread, startInferenceThread } from './inference-thread.ts';
@@ -114,7 +115,12 @@ export async function startService(config: ServiceConfig, options: StartOptions)
     warmupRows: Math.min(config.batching.maxBatchRows, 1024),
   });
   const state: ServiceState = { draining: false, inflight: 0, startedAt: Date.now() };
+  // Predictions wait for their outcomes in SQLite, written from a worker thread.
+  const store = openPredictionStore(config.predictionStorePath, storeLimits(config), {
+    events: storeEvents(metrics, logger),
+  });
   const app = createApp({
+    store,
     config,
     models: manager,
     metrics,
@@ -148,6 +154,8 @@ export async function startService(config: ServiceConfig, options: StartOptions)
     source: source.description,
     manifest: config.manifestPath,
     pollIntervalMs: config.pollIntervalMs,
+    predictionStore: config.predictionStorePath,
+    monitoring: config.monitoring,
     inferenceThread: options.loadScorer ? 'custom' : config.inferenceThread,
   });
 
@@ -173,6 +181,7 @@ export async function startService(config: ServiceConfig, options: StartOptions)
       stopping = true;
       await manager.close();
       await thread?.close();
+      await store.close().catch((error: unknown) => logger.error('prediction_store_close_failed', { error }));
       logger.info('stopped', { reason, drained: abandoned === 0, abandoned });
       return { drained: abandoned === 0, abandoned };
     })();

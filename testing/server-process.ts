@@ -24,7 +24,10 @@ export interface ServerProcess {
 }
 
 export interface StartServerOptions {
-  /** Extra environment; PORT defaults to 0 (ephemeral) and HOST to 127.0.0.1. */
+  /**
+   * Extra environment; PORT defaults to 0 (ephemeral), HOST to 127.0.0.1 and PREDICTION_STORE_PATH
+   * to ':memory:' (servers of parallel tests must not join each other's predictions).
+   */
   env?: Record<string, string>;
   /** Where the repository (code) lives; default the current directory. */
   codeRoot?: string;
@@ -39,7 +42,7 @@ export async function startServerProcess(options: StartServerOptions = {}): Prom
   const codeRoot = options.codeRoot ?? process.cwd();
   const child = spawn(process.execPath, [path.join(codeRoot, options.entry ?? 'service/server.ts')], {
     cwd: codeRoot,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...options.env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PREDICTION_STORE_PATH: ':memory:', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];

@@ -7,6 +7,18 @@ import type { ModelInputs } from '../lib/features/spec.ts';
 import type { AppConfig, HeldModel, ModelProvider } from '../service/app.ts';
 import type { SyncOutcome } from '../service/model-manager.ts';
 
+/** Drift references and gate slices of the fake models: distance deciles-ish, origin top 2, ORD a hub. */
+export const FAKE_CARD = {
+  reference: [
+    { feature: 'hour', edges: [6, 12, 18, 24], shares: [0.1, 0.4, 0.3, 0.2] },
+    { feature: 'distance', edges: [500, 1000, 2000, 5000], shares: [0.4, 0.3, 0.2, 0.1] },
+    { feature: 'origin', categories: ['ORD', 'ATL', '(other)'], shares: [0.3, 0.2, 0.5] },
+    // Lookup features are inside the graph: the service does not count them.
+    { feature: 'route_delay_rate', edges: [0.1, 0.2, 1], shares: [0.3, 0.4, 0.3] },
+  ],
+  metrics: { slices: [{ slice: 'distance=0-499' }, { slice: 'origin=ORD' }] },
+};
+
 export interface FakeModel extends HeldModel {
   holds: number;
   calls: number[];
@@ -21,6 +33,7 @@ export function fakeModel(
     threshold: options.threshold ?? 0.1,
     knownOrigins: new Set(['ORD', 'ATL', 'LGA', 'DFW', 'SFO']),
     knownDestinations: new Set(['ORD', 'ATL', 'LGA', 'DFW', 'SFO']),
+    card: FAKE_CARD,
     holds: 0,
     calls: [],
     async scoreFlights(flights) {
@@ -100,6 +113,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     feedback: { capacity: 1000, window: 100 },
     adminToken: null,
     logRequests: true,
+    monitoring: true,
     ...overrides,
   };
 }

@@ -1,5 +1,5 @@
 /** GET /metrics (Prometheus text format) and GET /openapi.json. */
-import type { OnlineQuality } from '../feedback.ts';
+import type { OnlineQuality } from '../online-quality.ts';
 import { openApiDocument } from '../openapi.ts';
 import { EXPOSITION_CONTENT_TYPE } from '../prometheus.ts';
 import type { ServiceMetrics } from '../service-metrics.ts';

@@ -6,8 +6,9 @@
 import type { RawFlight } from '../../lib/features/spec.ts';
 import { fnv1a32 } from '../../lib/util/hash.ts';
 import type { MicroBatcher, Submission } from '../batcher.ts';
-import type { PredictionLog } from '../feedback.ts';
 import type { HeldModel } from '../app.ts';
+import type { ModelMonitoring } from '../monitoring.ts';
+import type { PredictionStore } from '../prediction-store.ts';
 import { shadowScorer } from '../shadow.ts';
 import { perVersion, stageHandles } from '../service-metrics.ts';
 import { parsePredictBody } from '../validation.ts';
@@ -17,22 +18,25 @@ export const PREDICT_PATH = '/v1/predict';
 
 export interface PredictDeps {
   batcher: MicroBatcher;
-  predictions: PredictionLog;
+  /** Where scored rows wait for their outcome. */
+  store: PredictionStore;
+  monitoring: ModelMonitoring;
+  /** false: no drift counting and no prediction logging (MONITORING=off). */
+  enabled: boolean;
 }
 
 class TimeoutError extends Error {}
 
-export function predictRoutes({ batcher, predictions }: PredictDeps): RouteModule {
+export function predictRoutes(deps: PredictDeps): RouteModule {
   return (app, ctx) => {
-    const predict = predictHandler(ctx, batcher, predictions);
+    const predict = predictHandler(ctx, deps);
     app.post(PREDICT_PATH, (c) => ctx.limited(c, predict));
   };
 }
 
 function predictHandler(
   ctx: RouteContext,
-  batcher: MicroBatcher,
-  predictions: PredictionLog,
+  { batcher, store, monitoring, enabled }: PredictDeps,
 ): (c: Ctx) => Promise<Response> {
   const { config, models, metrics, now, reply, fail } = ctx;
   const stages = stageHandles(metrics.stageDuration);
@@ -116,7 +120,10 @@ function predictHandler(
     const threshold = model.threshold;
     const version = model.version;
     recordScores(version, threshold, scores);
-    predictions.record(requestId, version, threshold, request.flights, scores, request.minutes);
+    if (enabled) {
+      monitoring.observeScored(model, request.flights, request.minutes, scores);
+      store.record(requestId, version, threshold, request.flights, scores, request.minutes);
+    }
     if (challenger?.mode === 'shadow') shadow(request.flights, scores, threshold);
     // Built by hand: for 256 rows this is several times cheaper than JSON.stringify of row objects.
     let text = `{"requestId":${JSON.stringify(requestId)},"model":${JSON.stringify(version)},"threshold":${threshold},`;
