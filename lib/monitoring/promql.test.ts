@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationMs, formatDuration, scaleDurations, selectedMetrics } from './promql.ts';
+import { durationMs, formatDuration, inlineRecorded, scaleDurations, selectedMetrics, withRange } from './promql.ts';
 
 describe('selectedMetrics', () => {
   it('finds every selected metric, in ranges, subqueries, offsets, functions and __name__ matchers', () => {
@@ -35,5 +35,20 @@ describe('durations', () => {
     expect(scaleDurations('rate(a[1h]) > 60 and max_over_time(b[6h:5m] offset 1d) > c_5m', 60)).toBe(
       'rate(a[1m]) > 60 and max_over_time(b[6m:5s] offset 24m) > c_5m',
     );
+  });
+});
+
+describe('inlineRecorded and withRange', () => {
+  it('replaces recorded series by their expressions, recursively, and sets every window', () => {
+    const recorded = new Map([
+      ['r:share', 'sum by (k) (increase(c_total[1h])) / ignoring (k) group_left sum(increase(c_total[1h]))'],
+      ['r:psi', 'sum(r:share * 2)'],
+    ]);
+    const inlined = inlineRecorded('r:psi > 0.25', recorded);
+    expect(inlined).toBe(
+      '(sum((sum by (k) (increase(c_total[1h])) / ignoring (k) group_left sum(increase(c_total[1h]))) * 2)) > 0.25',
+    );
+    expect(withRange(inlined, 90_000)).toContain('increase(c_total[1m30s])');
+    expect(selectedMetrics(inlined)).toEqual(new Set(['c_total']));
   });
 });

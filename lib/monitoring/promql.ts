@@ -89,3 +89,35 @@ export function scaleDurations(expr: string, factor: number): string {
     out = out.slice(0, from) + formatDuration(durationMs(expr.slice(from, to)) / factor) + out.slice(to);
   return out;
 }
+
+/** The expression with each selector of a recorded series replaced by the rule's own expression. */
+export function inlineRecorded(expr: string, recorded: ReadonlyMap<string, string>): string {
+  const spans: { from: number; to: number; name: string }[] = [];
+  parse(expr).iterate({
+    enter: (node) => {
+      if (node.name !== 'VectorSelector') return;
+      const id = node.node.getChild('Identifier');
+      const name = id ? expr.slice(id.from, id.to) : '';
+      if (recorded.has(name) && !node.node.getChild('LabelMatchers'))
+        spans.push({ from: node.from, to: node.to, name });
+      return false;
+    },
+  });
+  let out = expr;
+  for (const { from, to, name } of spans.reverse())
+    out = `${out.slice(0, from)}(${inlineRecorded(recorded.get(name)!, recorded)})${out.slice(to)}`;
+  return out;
+}
+
+/** The expression with every range, subquery and offset duration set to `ms`. */
+export function withRange(expr: string, ms: number): string {
+  const spans: { from: number; to: number }[] = [];
+  parse(expr).iterate({
+    enter: (node) => {
+      if (node.name === 'NumberDurationLiteralInDurationContext') spans.push({ from: node.from, to: node.to });
+    },
+  });
+  let out = expr;
+  for (const { from, to } of spans.reverse()) out = out.slice(0, from) + formatDuration(ms) + out.slice(to);
+  return out;
+}
