@@ -11,6 +11,7 @@
  * Setup: installs Debian's python3-xgboost when `python3 -c "import xgboost"` fails.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -191,6 +192,10 @@ async function comparison(train: Matrix, test: Matrix, xgbVersion: string | null
     .join(', ');
   console.log(
     `taxiway gbdt: train ${seconds(oursMs)} (CPU ${seconds(oursCpuMs)}; ${timingText}), peak RSS ${gib(oursRss)} (whole bench process), May AUC ${oursAuc.toFixed(4)}`,
+  );
+  // Equal digests across code changes mean the same trees, bit for bit.
+  console.log(
+    `model digest (sha256 of the trees): ${createHash('sha256').update(JSON.stringify(ours.model)).digest('hex')}`,
   );
 
   if (xgbVersion) {

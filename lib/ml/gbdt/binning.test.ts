@@ -50,6 +50,36 @@ describe('binning', () => {
     expect(bad).toBe(0);
   });
 
+  it('bins infinities and values beyond the thresholds into the last bin, and constant features into bin 0', () => {
+    const mapper = computeBinMapper(m, { maxBins: 32, sampleRows: 2000, seed: 5 });
+    const extremes = {
+      rows: 3,
+      cols: 4,
+      values: new Float32Array(12),
+      labels: new Uint8Array(3),
+      featureNames: m.featureNames,
+    };
+    extremes.values.set([
+      Infinity,
+      Infinity,
+      Infinity,
+      Infinity,
+      -Infinity,
+      -Infinity,
+      -Infinity,
+      -Infinity,
+      1e30,
+      1e30,
+      1e30,
+      -1e30,
+    ]);
+    const bins = binMatrix(extremes, mapper);
+    for (let f = 0; f < 4; f++) {
+      const last = mapper.numBins[f] - 1;
+      expect([bins[f], bins[4 + f], bins[8 + f]]).toEqual([last, 0, f === 3 ? 0 : last]);
+    }
+  });
+
   it('gives each distinct value of a low-cardinality feature its own bin', () => {
     const mapper = computeBinMapper(m, { maxBins: 255 });
     expect(mapper.numBins[1]).toBe(24);

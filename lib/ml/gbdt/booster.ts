@@ -16,8 +16,8 @@ import { histogramLayout, recordLayout } from './histogram.ts';
 import type { GbdtModel, Tree } from './model.ts';
 import { baseScore, gradientScale, logLoss } from './objective.ts';
 import { CONTROL_SLOTS, ShardPool } from './pool.ts';
-import { SHARDS, type SharedTrainState, binScratchSize, fillRecordsWasm, scratchSize, shardRegions } from './shard.ts';
-import { compileKernels, sharedMemory } from './wasm.ts';
+import { SHARDS, type SharedTrainState, binScratchSize, fillRecords, scratchSize, shardRegions } from './shard.ts';
+import { kernelModules, sharedMemory, wasmKernels } from './wasm-kernels.ts';
 import { type BinnedTree, type TreeParams, TreeWorkspace, growTree } from './tree-learner.ts';
 
 /** Tree shape and regularisation (TreeParams: maxDepth, maxLeaves, minChildWeight, minDataInLeaf, lambda, minGainToSplit) plus boosting. */
@@ -153,7 +153,7 @@ export async function trainGbdt(
     withCounts,
     numBins: mapper.numBins,
     memory,
-    module: compileKernels(layout, rec),
+    modules: kernelModules(),
     scratchAt,
     scratchBytes,
     u8: new Uint8Array(records),
@@ -177,7 +177,15 @@ export async function trainGbdt(
     // The workers load while this thread bins the rows.
     const starting = pool.start();
     starting.catch(() => {});
-    fillRecordsWasm(state, train.values, train.labels, mapper, base, scratchAt);
+    fillRecords(
+      state,
+      wasmKernels(state.modules, memory, layout, rec),
+      train.values,
+      train.labels,
+      mapper,
+      base,
+      scratchAt,
+    );
     lap('binning', t);
     t = performance.now();
     await starting;

@@ -4,21 +4,24 @@
  * count. One flat Float64Array per node, interleaved: hist[(offsets[f] + bin) * stride + k] with
  * k = 0 gradient, 1 hessian, 2 count (when stride is 3).
  *
+ * Every feature has MAX_BINS bin slots (offsets[f] = f · MAX_BINS), whatever its number of bins:
+ * the compiled kernels then address a feature's bins with constants (kernels/constants.ts).
+ *
  * Rows live in fixed-size records (RecordLayout): the feature bins, the label, the quantised
  * gradient and hessian (int32) and the raw score (float64). Partitioning a node swaps whole
  * records, so the rows of every node are contiguous and histograms are built by a sequential
- * scan (row order inside a node does not matter: the sums are exact). Measured on 2M flights: gathering rows through an index array cost ~77 ns/row in deep
- * nodes (a cache miss per row) against ~26 ns/row for a sequential scan.
- *
- * The hot loops are generated per layout (features unrolled, offsets as constants), which
- * measured about 1.8x faster than the generic nested loops.
+ * scan (row order inside a node does not matter: the sums are exact). Measured on 2M flights:
+ * gathering rows through an index array cost ~77 ns/row in deep nodes (a cache miss per row)
+ * against ~26 ns/row for a sequential scan.
  */
+import { MAX_BINS } from './kernels/constants.ts';
 
 export interface HistogramLayout {
   cols: number;
   numBins: Int32Array;
-  /** First bin slot of each feature. */
+  /** First bin slot of each feature: f · MAX_BINS. */
   offsets: Int32Array;
+  /** Bin slots: cols · MAX_BINS. */
   totalBins: number;
   /** 3 when counts are accumulated, else 2. */
   stride: 2 | 3;
@@ -28,14 +31,13 @@ export interface HistogramLayout {
 
 export function histogramLayout(numBins: ArrayLike<number>, withCounts: boolean): HistogramLayout {
   const cols = numBins.length;
-  const offsets = new Int32Array(cols);
-  let total = 0;
   for (let f = 0; f < cols; f++) {
-    offsets[f] = total;
-    total += numBins[f];
+    if (numBins[f] < 1 || numBins[f] > MAX_BINS) throw new Error(`gbdt: feature ${f} has ${numBins[f]} bins`);
   }
+  const offsets = Int32Array.from({ length: cols }, (_, f) => f * MAX_BINS);
   const stride = withCounts ? 3 : 2;
-  return { cols, numBins: Int32Array.from(numBins), offsets, totalBins: total, stride, size: total * stride };
+  const totalBins = cols * MAX_BINS;
+  return { cols, numBins: Int32Array.from(numBins), offsets, totalBins, stride, size: totalBins * stride };
 }
 
 /**
@@ -57,194 +59,43 @@ export function recordLayout(cols: number): RecordLayout {
   return { cols, bytes, words: bytes / 4, labelByte: cols, gWord: binBytes / 4, scoreSlot: binBytes / 8 + 1 };
 }
 
-/** Adds records [begin, end) into `hist` (which is not cleared). */
-export type HistogramKernel = (u8: Uint8Array, i32: Int32Array, begin: number, end: number, hist: Float64Array) => void;
-
 /**
- * Partition of records [begin, end) (not stable): records with bin(feature) <= bin first, the
- * others after. Records of the left (side 1) or right (side 2) part are added to `hist` on the
- * way; side 0 adds none. Returns the first record of the right part.
+ * The row work of training on records in one memory (a SharedArrayBuffer): records from byte 0,
+ * histograms, sums and thresholds at the byte addresses given. Two implementations, tested
+ * bit-identical: WebAssembly (wasm-kernels.ts, used for training) and plain TypeScript
+ * (reference-kernels.ts).
  */
-export type PartitionKernel = (
-  u8: Uint8Array,
-  i32: Int32Array,
-  begin: number,
-  end: number,
-  feature: number,
-  bin: number,
-  side: number,
-  hist: Float64Array | null,
-) => number;
-
-/**
- * Start of a tree over records [begin, end): adds to each record's score addLeft when
- * bin(feature) <= bin, else addRight (the previous tree's leaf value(s) of these records); then
- * computes its quantised gradient/hessian exactly like objective.ts computeGradients (with `exp`
- * = fastExp), adds the record to `hist` and the gradient/hessian sums to sums[0], sums[1].
- */
-export type StartKernel = (
-  u8: Uint8Array,
-  i32: Int32Array,
-  f64: Float64Array,
-  begin: number,
-  end: number,
-  feature: number,
-  bin: number,
-  addLeft: number,
-  addRight: number,
-  scale: number,
-  exp: (x: number) => number,
-  hist: Float64Array,
-  sums: Float64Array,
-) => void;
-
-export interface Kernels {
-  histogram: HistogramKernel;
-  partition: PartitionKernel;
-  start: StartKernel;
-}
-
-const cache = new Map<string, Kernels>();
-
-function accumulateLines(layout: HistogramLayout, rec: RecordLayout, indent: string, readGradients = true): string[] {
-  // Expects `q` (record word index) and `b8` (record byte index) in scope, and `g`, `h` unless
-  // readGradients.
-  const lines = readGradients
-    ? [`${indent}const g = i32[q + ${rec.gWord}];`, `${indent}const h = i32[q + ${rec.gWord + 1}];`]
-    : [];
-  lines.push(`${indent}let o = 0;`);
-  for (let f = 0; f < layout.cols; f++) {
-    if (layout.numBins[f] <= 1) continue;
-    const at = `u8[b8 + ${f}]`;
-    if (layout.stride === 3) {
-      lines.push(`${indent}o = (${layout.offsets[f]} + ${at}) * 3; hist[o] += g; hist[o + 1] += h; hist[o + 2] += 1;`);
-    } else {
-      lines.push(`${indent}o = (${layout.offsets[f]} + ${at}) << 1; hist[o] += g; hist[o + 1] += h;`);
-    }
-  }
-  return lines;
-}
-
-/** The generated kernels for a layout (cached). Features with a single bin are skipped. */
-export function kernels(layout: HistogramLayout, rec: RecordLayout): Kernels {
-  const key = `${layout.stride}|${rec.bytes}|${Array.from(layout.numBins).join(',')}`;
-  const cached = cache.get(key);
-  if (cached) return cached;
-  const W = rec.words;
-  const B = rec.bytes;
-  const hist = [
-    'for (let i = begin; i < end; i++) {',
-    `  const q = i * ${W};`,
-    `  const b8 = i * ${B};`,
-    ...accumulateLines(layout, rec, '  '),
-    '}',
-  ];
-  // Hoare-style partition: scan from both ends, swap misplaced pairs. Only misplaced records
-  // move (at most min(left, right) swaps, no scratch buffer); every record is classified once and
-  // the records of the requested side are accumulated as they are classified.
-  const swap = [
-    ...Array.from({ length: W }, (_, k) => `const t${k} = i32[qi + ${k}];`),
-    ...Array.from({ length: W }, (_, k) => `i32[qi + ${k}] = i32[qj + ${k}];`),
-    ...Array.from({ length: W }, (_, k) => `i32[qj + ${k}] = t${k};`),
-  ].join(' ');
-  const part = [
-    'let i = begin;',
-    'let j = end - 1;',
-    'for (;;) {',
-    `  while (i <= j && u8[i * ${B} + feature] <= bin) {`,
-    '    if (side === 1) {',
-    `      const q = i * ${W};`,
-    `      const b8 = i * ${B};`,
-    ...accumulateLines(layout, rec, '      '),
-    '    }',
-    '    i++;',
-    '  }',
-    `  while (i <= j && u8[j * ${B} + feature] > bin) {`,
-    '    if (side === 2) {',
-    `      const q = j * ${W};`,
-    `      const b8 = j * ${B};`,
-    ...accumulateLines(layout, rec, '      '),
-    '    }',
-    '    j--;',
-    '  }',
-    '  if (i >= j) break;',
-    `  const qi = i * ${W};`,
-    `  const qj = j * ${W};`,
-    `  ${swap}`,
-    '  if (side === 1) {',
-    '    const q = qi;',
-    `    const b8 = i * ${B};`,
-    ...accumulateLines(layout, rec, '    '),
-    '  } else if (side === 2) {',
-    '    const q = qj;',
-    `    const b8 = j * ${B};`,
-    ...accumulateLines(layout, rec, '    '),
-    '  }',
-    '  i++;',
-    '  j--;',
-    '}',
-    'return i;',
-  ];
-  const start = [
-    'let sg = 0;',
-    'let sh = 0;',
-    'for (let i = begin; i < end; i++) {',
-    `  const q = i * ${W};`,
-    `  const b8 = i * ${B};`,
-    `  const at = i * ${B / 8} + ${rec.scoreSlot};`,
-    '  const s = f64[at] + (u8[b8 + feature] <= bin ? addLeft : addRight);',
-    '  f64[at] = s;',
-    '  const p = 1 / (1 + exp(-s));',
-    `  const g = Math.floor((p - u8[b8 + ${rec.labelByte}]) * scale + 0.5);`,
-    '  const hq = Math.floor(p * (1 - p) * scale + 0.5);',
-    '  const h = hq > 1 ? hq : 1;',
-    `  i32[q + ${rec.gWord}] = g;`,
-    `  i32[q + ${rec.gWord + 1}] = h;`,
-    '  sg += g;',
-    '  sh += h;',
-    ...accumulateLines(layout, rec, '  ', false),
-    '}',
-    'sums[0] += sg;',
-    'sums[1] += sh;',
-  ];
-  // Named functions, so that CPU profiles show them.
-  const result: Kernels = {
-    start: new Function(
-      `return function startKernel(u8, i32, f64, begin, end, feature, bin, addLeft, addRight, scale, exp, hist, sums) {\n${start.join('\n')}\n};`,
-    )() as StartKernel,
-    histogram: new Function(
-      `return function histogramKernel(u8, i32, begin, end, hist) {\n${hist.join('\n')}\n};`,
-    )() as HistogramKernel,
-    partition: new Function(
-      `return function partitionKernel(u8, i32, begin, end, feature, bin, side, hist) {\n${part.join('\n')}\n};`,
-    )() as PartitionKernel,
-  };
-  cache.set(key, result);
-  return result;
-}
-
-/** Plain reference implementation of the histogram kernel (adds into `hist`), for tests. */
-export function buildHistogram(
-  layout: HistogramLayout,
-  rec: RecordLayout,
-  u8: Uint8Array,
-  i32: Int32Array,
-  begin: number,
-  end: number,
-  hist: Float64Array,
-): void {
-  const { cols, offsets, stride } = layout;
-  for (let i = begin; i < end; i++) {
-    const g = i32[i * rec.words + rec.gWord];
-    const h = i32[i * rec.words + rec.gWord + 1];
-    for (let f = 0; f < cols; f++) {
-      if (layout.numBins[f] <= 1) continue;
-      const o = (offsets[f] + u8[i * rec.bytes + f]) * stride;
-      hist[o] += g;
-      hist[o + 1] += h;
-      if (stride === 3) hist[o + 2] += 1;
-    }
-  }
+export interface TrainingKernels {
+  /** Adds records [begin, end) to the histogram at `hist` (not cleared): every feature's bin. */
+  histogram(begin: number, end: number, hist: number): void;
+  /**
+   * Partition of records [begin, end) (not stable): records with bin(feature) <= bin first, the
+   * others after. Returns the first record of the right part.
+   */
+  partition(begin: number, end: number, feature: number, bin: number): number;
+  /**
+   * Start of a tree over records [begin, end): adds to each record's score addLeft when
+   * bin(feature) <= bin, else addRight (the previous tree's leaf value(s) of these records); then
+   * computes its quantised gradient g = floor((p − y) · scale + 0.5) and hessian
+   * h = max(1, floor(p · (1 − p) · scale + 0.5)), with p = 1 / (1 + fastExp(−score)), and adds the
+   * sums of g and h to the two float64 at `sums`.
+   */
+  start(
+    begin: number,
+    end: number,
+    feature: number,
+    bin: number,
+    addLeft: number,
+    addRight: number,
+    scale: number,
+    sums: number,
+  ): void;
+  /**
+   * Bins `count` rows of row-major float32 values at `src` into the records from record `dst` on;
+   * `thresholds`: per feature 256 float64 thresholds padded with +Infinity (binning.ts
+   * paddedThresholds).
+   */
+  bin(src: number, count: number, dst: number, thresholds: number): void;
 }
 
 /** parent -= child, in place: the histogram of the sibling of `child`. */

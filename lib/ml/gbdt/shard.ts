@@ -8,11 +8,11 @@
  *
  * Histogram sums are exact (objective.ts), so the trees never depend on which thread did which
  * shard or on the row order: a model trained with 1 thread is identical to one trained with 2.
- * The loops themselves are WebAssembly (wasm.ts) over a shared WebAssembly.Memory.
+ * The loops themselves are WebAssembly (wasm-kernels.ts) over a shared WebAssembly.Memory.
  */
-import { type BinMapper, binRows, paddedThresholds } from './binning.ts';
-import { type HistogramLayout, type RecordLayout, recordLayout } from './histogram.ts';
-import { type WasmKernels, type WasmMemory, type WasmModule, instantiateKernels } from './wasm.ts';
+import { type BinMapper, paddedThresholds } from './binning.ts';
+import { type HistogramLayout, type RecordLayout, type TrainingKernels, recordLayout } from './histogram.ts';
+import { type WasmMemory, type KernelModules, wasmKernels } from './wasm-kernels.ts';
 
 /** Rows are dealt to shards in blocks of this many rows, round-robin. */
 export const SHARD_BLOCK = 4096;
@@ -31,10 +31,10 @@ export interface SharedTrainState {
   scale: number;
   withCounts: boolean;
   numBins: Int32Array;
-  /** Shared WebAssembly memory: the records from byte 0, then the scratch areas (wasm.ts). */
+  /** Shared WebAssembly memory: the records from byte 0, then the scratch areas. */
   memory: WasmMemory;
-  /** The compiled kernels for this layout. */
-  module: WasmModule;
+  /** The compiled kernels (wasm-kernels.ts kernelModules). */
+  modules: KernelModules;
   /** The records: three views of the memory. */
   u8: Uint8Array;
   i32: Int32Array;
@@ -76,29 +76,19 @@ export function shardRegions(rows: number, shards: number): Int32Array {
   return start;
 }
 
-/** Record index of every row (row r of block b goes to shard b % S, in row order). */
-export function recordOfRows(rows: number, shards: number, regionStart: Int32Array): Int32Array {
-  const dest = new Int32Array(rows);
-  const next = Int32Array.from(regionStart.subarray(0, shards));
-  for (let b = 0, r = 0; r < rows; b++) {
-    const p = b % shards;
-    const end = Math.min(rows, r + SHARD_BLOCK);
-    for (; r < end; r++) dest[r] = next[p]++;
-  }
-  return dest;
-}
-
-/** Scratch bytes fillRecordsWasm needs (thresholds and one block of values). */
+/** Scratch bytes fillRecords needs (thresholds and one block of values). */
 export function binScratchSize(cols: number): number {
   return cols * 2048 + SHARD_BLOCK * cols * 4;
 }
 
 /**
- * fillRecords with the WebAssembly binning kernel (several times faster); `scratchAt` is a
- * region of binScratchSize(cols) bytes of the memory that is free during the fill.
+ * Writes every row's bins, label and initial score into its record (row r of block b goes to
+ * shard b % S, in row order), binning with `kernels`; `scratchAt` is a region of
+ * binScratchSize(cols) bytes of the memory that is free during the fill.
  */
-export function fillRecordsWasm(
-  state: SharedTrainState,
+export function fillRecords(
+  state: Pick<SharedTrainState, 'rows' | 'cols' | 'shards' | 'regionStart' | 'memory' | 'u8' | 'f64'>,
+  kernels: TrainingKernels,
   values: Float32Array,
   labels: Uint8Array,
   mapper: BinMapper,
@@ -107,7 +97,6 @@ export function fillRecordsWasm(
 ): void {
   const { cols, rows, shards } = state;
   const rec = recordLayout(cols);
-  const k = instantiateKernels(state.module, state.memory);
   const thresholdsAt = scratchAt;
   const valuesAt = scratchAt + cols * 2048;
   const padded = new Float64Array(state.memory.buffer, thresholdsAt, cols * 256);
@@ -120,32 +109,13 @@ export function fillRecordsWasm(
     const count = Math.min(SHARD_BLOCK, rows - r);
     const dst = next[shard];
     block.set(values.subarray(r * cols, (r + count) * cols));
-    k.bin(valuesAt, count, dst, thresholdsAt);
+    kernels.bin(valuesAt, count, dst, thresholdsAt);
     for (let i = 0; i < count; i++) {
       state.u8[(dst + i) * rec.bytes + rec.labelByte] = labels[r + i];
       state.f64[(dst + i) * slots + rec.scoreSlot] = initialScore;
     }
     next[shard] += count;
     r += count;
-  }
-}
-
-/** Writes every row's bins, label and initial score into its record. */
-export function fillRecords(
-  state: SharedTrainState,
-  values: Float32Array,
-  labels: Uint8Array,
-  mapper: BinMapper,
-  initialScore: number,
-): void {
-  const rec = recordLayout(state.cols);
-  const dest = recordOfRows(state.rows, state.shards, state.regionStart);
-  binRows(values, state.cols, mapper, state.u8, 0, state.rows, rec.bytes, dest);
-  const slots = rec.bytes / 8;
-  for (let r = 0; r < state.rows; r++) {
-    const i = dest[r];
-    state.u8[i * rec.bytes + rec.labelByte] = labels[r];
-    state.f64[i * slots + rec.scoreSlot] = initialScore;
   }
 }
 
@@ -160,13 +130,13 @@ export class ShardWorker {
   /** This thread's histogram and sums as views. */
   readonly hist: Float64Array;
   readonly sums: Float64Array;
-  private readonly k: WasmKernels;
+  private readonly k: TrainingKernels;
 
   constructor(state: SharedTrainState, layout: HistogramLayout, participant: number) {
     this.state = state;
     this.layout = layout;
     this.rec = recordLayout(state.cols);
-    this.k = instantiateKernels(state.module, state.memory);
+    this.k = wasmKernels(state.modules, state.memory, layout, this.rec);
     this.histAt = state.scratchAt + participant * state.scratchBytes;
     this.sumsAt = this.histAt + layout.size * 8;
     const buffer = state.memory.buffer;
@@ -212,7 +182,7 @@ export class ShardWorker {
     const hi = st.regionStart[p] + Math.floor((size * (part + 1)) / parts);
     if (lo >= hi) return;
     if (applyLeaves === 0) {
-      this.k.start(lo, hi, 0, 255, 0, 0, st.scale, this.histAt, this.sumsAt);
+      this.k.start(lo, hi, 0, 255, 0, 0, st.scale, this.sumsAt);
     } else {
       // Per leaf segment of the previous tree (clipped to the part): score update and gradients.
       for (let leaf = 0; leaf < applyLeaves; leaf++) {
@@ -225,7 +195,7 @@ export class ShardWorker {
         const right = vf >= 0 ? leafValues[virtual[leaf * 3 + 2]] : left;
         const feature = vf >= 0 ? vf : 0;
         const bin = vf >= 0 ? virtual[leaf * 3 + 1] : 255;
-        this.k.start(b, e, feature, bin, left, right, st.scale, this.histAt, this.sumsAt);
+        this.k.start(b, e, feature, bin, left, right, st.scale, this.sumsAt);
       }
     }
     this.k.histogram(lo, hi, this.histAt);
@@ -243,14 +213,17 @@ export class ShardWorker {
   /**
    * Splits `leaf` of shard p: rows with bin(feature) <= bin stay in `leaf` (left), the others go to
    * `newLeaf` (right). The histogram of the left (side 1) or right (side 2) part is added to this
-   * thread's scratch on the way; side 0 builds none. Returns the left row count.
+   * thread's scratch (a pass over that part once partitioned); side 0 builds none. Returns the
+   * left row count.
    */
   split(p: number, leaf: number, newLeaf: number, feature: number, bin: number, side: number): number {
     const { segments, maxLeaves } = this.state;
     const s = (p * maxLeaves + leaf) * 2;
     const begin = segments[s];
     const end = segments[s + 1];
-    const w = this.k.partition(begin, end, feature, bin, side, this.histAt);
+    const w = this.k.partition(begin, end, feature, bin);
+    if (side === 1) this.k.histogram(begin, w, this.histAt);
+    else if (side === 2) this.k.histogram(w, end, this.histAt);
     segments[s + 1] = w;
     const n = (p * maxLeaves + newLeaf) * 2;
     segments[n] = w;

@@ -10,7 +10,13 @@
  * kernels operation by operation (the exp polynomial included), so results are bit-identical.
  */
 import type { HistogramLayout, RecordLayout } from './histogram.ts';
-import { FAST_EXP } from './objective.ts';
+import * as K from './kernels/constants.ts';
+
+const FAST_EXP = {
+  ln2Hi: K.LN2_HI,
+  ln2Lo: K.LN2_LO,
+  coefficients: [K.C0, K.C1, K.C2, K.C3, K.C4, K.C5, K.C6, K.C7, K.C8, K.C9, K.C10, K.C11],
+};
 
 // The WebAssembly API, typed here (the project's TypeScript libs do not declare it).
 export interface WasmMemory {
