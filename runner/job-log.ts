@@ -6,20 +6,21 @@
  */
 import type { SecretMasker } from './masker.ts';
 
-export type LogSink = (line: string) => void;
+/** Receives every log line as it is written, with the run's workflow and the job it belongs to. */
+export type LogSink = (line: string, source: { workflow: string; job: string; runId: number }) => void;
 
 export class JobLog {
   private pending: string[] = [];
   private chain: Promise<void> = Promise.resolve();
   private readonly masker: SecretMasker;
   private readonly flushTo: (lines: string[]) => Promise<void>;
-  private readonly live: LogSink | undefined;
+  private readonly live: ((line: string) => void) | undefined;
   private readonly now: () => Date;
 
   constructor(options: {
     masker: SecretMasker;
     flushTo: (lines: string[]) => Promise<void>;
-    live?: LogSink;
+    live?: (line: string) => void;
     now?: () => Date;
   }) {
     this.masker = options.masker;

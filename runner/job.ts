@@ -223,7 +223,7 @@ export async function runJob(env: JobEnvironment, request: JobRequest): Promise<
   const log = new JobLog({
     masker,
     flushTo: (lines) => env.recorder.appendJobLog(jobId, lines),
-    live: env.live,
+    live: env.live && ((line) => env.live?.(line, { workflow: workflow.path, job: job.id, runId: run.id })),
     now: env.now,
   });
 

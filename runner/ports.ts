@@ -1,14 +1,21 @@
 /**
  * What the runner needs from the outside world, as small interfaces passed in: the repository (git),
- * tokens, a place to record runs, and a stream of events. The GitHub emulator implements them for the
- * demo and the end-to-end tests; `git-repository.ts`, `local-tokens.ts`, `file-recorder.ts` and
- * `event-queue.ts` implement them with plain git and files.
+ * tokens, a place to record runs, and a stream of events. `emulator-ports.ts` implements them over
+ * the GitHub emulator (the demo, the end-to-end tests); `git-repository.ts`, `local-tokens.ts` and
+ * `file-recorder.ts` with plain git and files (the CLI without an emulator, the runner's tests).
  */
 
 /** A GitHub event: its name (`push`, `pull_request`, …) and its webhook payload. */
 export interface WorkflowEvent {
   name: string;
   payload: Record<string, unknown>;
+  /**
+   * Who caused it, when the forge knows: GitHub starts no workflows for events caused with a run's
+   * GITHUB_TOKEN (`github-actions`), except workflow_dispatch and repository_dispatch.
+   */
+  causedBy?: 'user' | 'installation' | 'github-actions' | 'anonymous';
+  /** The queued run the forge already created for this event (a workflow_dispatch through the API). */
+  queuedRunId?: number;
 }
 
 /** A GITHUB_TOKEN scope and its access, as in a workflow's `permissions:` (`metadata: read` is implied). */
@@ -85,6 +92,10 @@ export interface NewRun {
   headSha: string;
   /** The event payload, as the workflow saw it in GITHUB_EVENT_PATH. */
   payload: Record<string, unknown>;
+  /** The workflow file's text at the run's commit. */
+  workflowText: string;
+  /** Record the run on this queued run instead of a new one (the forge created it for a dispatch). */
+  queuedRunId?: number;
 }
 
 export interface RunIdentity {

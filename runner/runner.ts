@@ -21,7 +21,7 @@ import { resolveUses, STAND_INS } from './stand-ins/index.ts';
 import type { StandIn } from './stand-ins/stand-in.ts';
 import { triggeredWorkflows } from './triggers.ts';
 import { loadWorkflow, WorkflowFileError, type Workflow } from './workflow.ts';
-import { runWorkflow, type RunSettings, type WorkflowRunResult } from './workflow-run.ts';
+import { DispatchInputError, runWorkflow, type RunSettings, type WorkflowRunResult } from './workflow-run.ts';
 
 export const WORKFLOWS_FOLDER = '.github/workflows';
 
@@ -65,7 +65,12 @@ export interface HandledEvent {
   runs: WorkflowRunResult[];
   /** Workflows the event did not trigger, and why. */
   notTriggered: { workflow: string; reason: string }[];
+  /** Why the event started nothing at all (caused by a run's GITHUB_TOKEN). */
+  ignored?: string;
 }
+
+/** Events GitHub starts workflows for even when a run's GITHUB_TOKEN caused them. */
+const STARTED_BY_GITHUB_TOKEN = new Set(['workflow_dispatch', 'repository_dispatch']);
 
 export interface Runner {
   /** The workflows at a commit; throws WorkflowFileError naming file, line and problem for broken ones. */
@@ -200,6 +205,8 @@ export async function createRunner(options: RunnerOptions): Promise<Runner> {
       headBranch: null,
       headSha: sha,
       payload: event.payload,
+      workflowText: '',
+      queuedRunId: event.queuedRunId,
     });
     const at = now().toISOString();
     await options.recorder.createJob(
@@ -217,6 +224,13 @@ export async function createRunner(options: RunnerOptions): Promise<Runner> {
 
   const inFlight = new Set<Promise<unknown>>();
   const handle = async (event: WorkflowEvent): Promise<HandledEvent> => {
+    if (event.causedBy === 'github-actions' && !STARTED_BY_GITHUB_TOKEN.has(event.name)) {
+      return {
+        runs: [],
+        notTriggered: [],
+        ignored: `${event.name} was caused by a run's GITHUB_TOKEN, which starts no workflows`,
+      };
+    }
     await options.repository.refresh();
     const facts = await eventFacts(event, options.repository);
     let workflows: Workflow[];
@@ -227,8 +241,20 @@ export async function createRunner(options: RunnerOptions): Promise<Runner> {
       throw error;
     }
     const decisions = await triggeredWorkflows(workflows, facts);
+    if (event.name === 'workflow_dispatch' && !decisions.some((d) => d.runs)) {
+      // GitHub refuses such a dispatch (422) rather than running nothing.
+      const wanted = String(event.payload.workflow ?? '');
+      const named = decisions.find((d) => d.workflow.path === wanted || d.workflow.path.endsWith(`/${wanted}`));
+      throw new DispatchInputError(
+        named
+          ? `${named.workflow.path}: Workflow does not have 'workflow_dispatch' trigger`
+          : `${wanted}: no such workflow in ${WORKFLOWS_FOLDER} at ${facts.sha}`,
+      );
+    }
     const runs = await Promise.all(
-      decisions.filter((d) => d.runs).map((d) => runWorkflow(settings, { workflow: d.workflow, event: facts })),
+      decisions
+        .filter((d) => d.runs)
+        .map((d) => runWorkflow(settings, { workflow: d.workflow, event: facts, queuedRunId: event.queuedRunId })),
     );
     const notTriggered = decisions
       .filter((d) => !d.runs)

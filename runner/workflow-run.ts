@@ -114,14 +114,22 @@ function ancestors(job: WorkflowJob, byId: Map<string, WorkflowJob>): Set<string
 
 export async function runWorkflow(
   settings: RunSettings,
-  request: { workflow: Workflow; event: EventFacts; signal?: AbortSignal },
+  request: { workflow: Workflow; event: EventFacts; queuedRunId?: number; signal?: AbortSignal },
 ): Promise<WorkflowRunResult> {
   const { workflow, event } = request;
   const evaluator = new TokenEvaluator(workflow.path);
-  const inputs =
-    event.name === 'workflow_dispatch'
-      ? dispatchInputs(workflow, (event.payload.inputs ?? {}) as Record<string, unknown>)
-      : {};
+  let inputs: Record<string, JsonValue> = {};
+  try {
+    if (event.name === 'workflow_dispatch') {
+      inputs = dispatchInputs(workflow, (event.payload.inputs ?? {}) as Record<string, unknown>);
+    }
+  } catch (error) {
+    // A run the forge queued for this dispatch ends failed rather than waiting forever.
+    if (request.queuedRunId !== undefined) {
+      await settings.recorder.updateRun(request.queuedRunId, { status: 'completed', conclusion: 'failure' });
+    }
+    throw error;
+  }
   const preliminaryGithub = {
     event: event.payload as Record<string, JsonValue>,
     event_name: event.name,
@@ -144,6 +152,8 @@ export async function runWorkflow(
     headBranch: event.headRef || (event.ref.startsWith('refs/heads/') ? event.ref.slice('refs/heads/'.length) : null),
     headSha: event.sha,
     payload: event.payload,
+    workflowText: workflow.content,
+    queuedRunId: request.queuedRunId,
   });
   const runDir = path.join(settings.workRoot, `${identity.id}-${identity.attempt}`);
   const abort = new AbortController();

@@ -63,6 +63,8 @@ export interface WorkflowJob {
 export interface Workflow {
   /** Repository-relative path, `.github/workflows/train.yml`. */
   path: string;
+  /** The file as written (recorded with runs). */
+  content: string;
   /** `name:`, or the path as GitHub shows a nameless workflow. */
   name: string;
   runName?: TemplateToken;
@@ -152,6 +154,7 @@ export async function loadWorkflow(file: { path: string; content: string }): Pro
   const name = field(root, 'name');
   return {
     path: file.path,
+    content: file.content,
     name: name && name.templateTokenType === 0 ? (name as StringToken).value : file.path,
     runName: field(root, 'run-name'),
     events: template.events,
