@@ -1,40 +1,49 @@
 /**
- * `npm run bench:kernels [-- --reps 9 --rows N --reference]`
+ * `npm run bench:kernels [-- --reps 9 --rows N --wasm <dir>]`
  *
  * Kernel-level benchmark of the GBDT training kernels on the production shape (the bench:train
  * feature matrix: Jan–Apr 2001, 13 features, 255 bins, today's record layout): binning, start of
  * a tree (score update + gradients), root histogram, and splits (partition + the histogram of
- * one side, as shard.ts does). The implementations run side by side in one process on identical
- * inputs, each on its own memory, interleaved (ABBA…) so a busy machine slows all alike, timed in
- * CPU time of this thread; every repetition checks that all left identical records, histograms
- * and sums. Prints median CPU ms per kernel, the ratios, and the load average.
+ * one side, as shard.ts does). The WebAssembly kernels (lib/ml/gbdt/kernels/*.wasm) and the
+ * reference kernels (plain TypeScript), and with `--wasm <dir>` a second build of the WebAssembly
+ * kernels (records.wasm and gradients.wasm in <dir>, e.g. a change under test against the
+ * committed one), run side by side in one process on identical inputs, each on its own memory,
+ * interleaved (ABBA…) so a busy machine slows all alike, timed in CPU time of this thread; every
+ * repetition checks that all left identical records, histograms and sums. Prints median CPU ms
+ * per kernel, the ratios, and the load average.
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadFlights, selectWindow } from '../lib/data/flights.ts';
 import { computeBinMapper, paddedThresholds } from '../lib/ml/gbdt/binning.ts';
-import { type HistogramLayout, type TrainingKernels, histogramLayout, recordLayout } from '../lib/ml/gbdt/histogram.ts';
+import { type TrainingKernels, histogramLayout, recordLayout } from '../lib/ml/gbdt/histogram.ts';
 import { gradientScale } from '../lib/ml/gbdt/objective.ts';
 import { referenceKernels } from '../lib/ml/gbdt/reference-kernels.ts';
 import { SHARD_BLOCK } from '../lib/ml/gbdt/shard.ts';
-import * as hand from '../lib/ml/gbdt/wasm.ts';
-import { kernelModules, sharedMemory, wasmKernels } from '../lib/ml/gbdt/wasm-kernels.ts';
+import {
+  type KernelModules,
+  type WasmModule,
+  kernelModules,
+  sharedMemory,
+  wasmKernels,
+} from '../lib/ml/gbdt/wasm-kernels.ts';
 import { buildSplit } from '../lib/training/dataset.ts';
 
 const { values: args } = parseArgs({
   options: {
     reps: { type: 'string', default: '9' },
     rows: { type: 'string' },
-    /** Also run the plain TypeScript reference kernels (several times slower). */
-    reference: { type: 'boolean', default: false },
+    /** A folder with another build of records.wasm and gradients.wasm to compare. */
+    wasm: { type: 'string' },
   },
 });
 const reps = Number(args.reps);
 
-/** One implementation over its own memory; `layout` is where its histogram bins are. */
+/** One implementation over its own memory. */
 interface Variant {
   name: string;
-  layout: HistogramLayout;
   memory: SharedArrayBuffer;
   kernels: TrainingKernels;
   /** Partition + histogram of one side (1 left, 2 right); returns the first right record. */
@@ -57,15 +66,6 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-
-/** The histogram layout of the hand-assembled kernels: each feature's bins right after the last's. */
-function compactLayout(numBins: Int32Array, withCounts: boolean): HistogramLayout {
-  const offsets = new Int32Array(numBins.length);
-  for (let f = 1; f < numBins.length; f++) offsets[f] = offsets[f - 1] + numBins[f - 1];
-  const totalBins = offsets[numBins.length - 1] + numBins[numBins.length - 1];
-  const stride = withCounts ? 3 : 2;
-  return { cols: numBins.length, numBins, offsets, totalBins, stride, size: totalBins * stride };
-}
 
 async function main(): Promise<void> {
   const table = await loadFlights({ log: (line) => console.log(line) });
@@ -93,52 +93,28 @@ async function main(): Promise<void> {
       `load average at start: ${loadavg()}`,
   );
 
-  const variants: Variant[] = [];
-  {
-    const memory = sharedMemory(bytes);
-    const compact = compactLayout(mapper.numBins, false);
-    const k = hand.instantiateKernels(hand.compileKernels(compact, rec), memory);
-    variants.push({
-      name: 'hand-assembled (wasm.ts)',
-      layout: compact,
-      memory: memory.buffer,
-      kernels: {
-        histogram: (b, e, hist) => k.histogram(b, e, hist),
-        partition: (b, e, f, bin) => k.partition(b, e, f, bin, 0, 0),
-        start: (b, e, f, bin, l, r, s, sums) => k.start(b, e, f, bin, l, r, s, 0, sums),
-        bin: (src, count, dst, t) => k.bin(src, count, dst, t),
-      },
-      split: (b, e, f, bin, side, hist) => k.partition(b, e, f, bin, side, hist),
-    });
-  }
-  const separateSplit =
+  const splitWith =
     (k: TrainingKernels) => (b: number, e: number, f: number, bin: number, side: number, hist: number) => {
       const mid = k.partition(b, e, f, bin);
       if (side === 1) k.histogram(b, mid, hist);
       else k.histogram(mid, e, hist);
       return mid;
     };
-  {
+  const variant = (name: string, make: (memory: ReturnType<typeof sharedMemory>) => TrainingKernels): Variant => {
     const memory = sharedMemory(bytes);
-    const kernels = wasmKernels(kernelModules(), memory, layout, rec);
-    variants.push({
-      name: 'AssemblyScript (kernels/*.wasm)',
-      layout,
-      memory: memory.buffer,
-      kernels,
-      split: separateSplit(kernels),
-    });
-  }
-  if (args.reference) {
-    const memory = sharedMemory(bytes);
-    const kernels = referenceKernels(memory.buffer, layout, rec);
-    variants.push({
-      name: 'reference (TypeScript)',
-      layout,
-      memory: memory.buffer,
-      kernels,
-      split: separateSplit(kernels),
-    });
+    const kernels = make(memory);
+    return { name, memory: memory.buffer, kernels, split: splitWith(kernels) };
+  };
+  const variants = [
+    variant('WebAssembly (kernels/*.wasm)', (memory) => wasmKernels(kernelModules(), memory, layout, rec)),
+    variant('reference (TypeScript)', (memory) => referenceKernels(memory.buffer, layout, rec)),
+  ];
+  if (args.wasm) {
+    const WA = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => WasmModule } })
+      .WebAssembly;
+    const load = (name: string) => new WA.Module(readFileSync(path.join(args.wasm!, name)));
+    const modules: KernelModules = { records: load('records.wasm'), gradients: load('gradients.wasm') };
+    variants.push(variant(`WebAssembly (${args.wasm})`, (memory) => wasmKernels(modules, memory, layout, rec)));
   }
   for (const v of variants) {
     const padded = new Float64Array(v.memory, thresholdsAt, cols * 256);
@@ -158,7 +134,7 @@ async function main(): Promise<void> {
   const runAll = (v: Variant, rep: number) => {
     const u8 = new Uint8Array(v.memory);
     const f64 = new Float64Array(v.memory);
-    const hist = new Float64Array(v.memory, histAt, v.layout.size);
+    const hist = new Float64Array(v.memory, histAt, layout.size);
     // Binning: every row, a block at a time into consecutive records (labels and scores set after).
     const block = new Float32Array(v.memory, valuesAt, SHARD_BLOCK * cols);
     let ms = 0;
@@ -200,25 +176,11 @@ async function main(): Promise<void> {
     record(v, 'split', cpuMs() - t);
   };
 
-  /** Throws unless variant v left the same records, histogram and sums as variant a. */
+  /** Throws unless variant v left the same records, histogram and sums (bytes) as variant a. */
   const check = (a: Variant, v: Variant, rep: number) => {
-    const fail = (what: string) => {
-      throw new Error(`repetition ${rep}: ${v.name} left different ${what} than ${a.name}`);
-    };
-    const recordBytes = rows * rec.bytes;
-    if (Buffer.compare(new Uint8Array(a.memory, 0, recordBytes), new Uint8Array(v.memory, 0, recordBytes)) !== 0) {
-      fail('records');
+    if (Buffer.compare(new Uint8Array(a.memory, 0, thresholdsAt), new Uint8Array(v.memory, 0, thresholdsAt)) !== 0) {
+      throw new Error(`repetition ${rep}: ${v.name} left different records, histograms or sums than ${a.name}`);
     }
-    const ha = new Float64Array(a.memory, histAt, a.layout.size);
-    const hv = new Float64Array(v.memory, histAt, v.layout.size);
-    for (let f = 0; f < cols; f++) {
-      for (let b = 0; b < mapper.numBins[f] * 2; b++) {
-        if (!Object.is(ha[a.layout.offsets[f] * 2 + b], hv[v.layout.offsets[f] * 2 + b])) fail('histograms');
-      }
-    }
-    const sa = new Float64Array(a.memory, sumsAt, 2);
-    const sv = new Float64Array(v.memory, sumsAt, 2);
-    if (!Object.is(sa[0], sv[0]) || !Object.is(sa[1], sv[1])) fail('sums');
   };
 
   for (let rep = 0; rep < reps; rep++) {
