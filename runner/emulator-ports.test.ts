@@ -113,7 +113,7 @@ describe('local runner on the GitHub emulator', () => {
       ['consume', 'success'],
     ]);
     expect(jobs[0].summary).toContain('### Taxi summary');
-    expect(jobs[0].steps.map((s) => s.conclusion)).toEqual(['success', 'success', 'success', 'success']);
+    expect(jobs[0].steps.map((s) => s.conclusion)).toEqual(['success', 'success', 'success', 'success', 'success']);
     const log = await jobLog(run.id, 'produce');
     expect(log).toContain('##[group]Run ./testing/workflows/actions/greet');
     expect(log).toContain('the token is ***');

@@ -112,6 +112,8 @@ export interface StepRuntime {
   atJobEnd(task: () => Promise<void>): void;
   /** GITHUB_STATE / save-state values of this step, filled when it ends (for its post step). */
   savedState: Record<string, string>;
+  /** The run's artifact folder. */
+  artifactsDir: string;
 }
 
 const DEFAULT_JOB_TIMEOUT_MINUTES = 360;
@@ -393,6 +395,7 @@ export async function runJob(env: JobEnvironment, request: JobRequest): Promise<
           addPath: (folder) => pathPrepends.push(folder),
           atJobEnd: (task) => jobEndTasks.push(task),
           savedState,
+          artifactsDir: path.join(request.runDir, 'artifacts'),
         };
         log.group(displayName);
         outcome = await runStep(runtime, env.standIns ?? STAND_INS);

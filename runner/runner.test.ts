@@ -2,6 +2,8 @@
  * The runner end to end on the sample workflows of testing/workflows/: real git, real bash, the
  * sample node action run from source, runs recorded to files.
  */
+import { readdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowRepo, type WorkflowRepo } from '../testing/workflow-repo.ts';
 import { pullRequestEvent, pushEvent, workflowDispatchEvent } from './events.ts';
@@ -99,7 +101,13 @@ describe('local runner on the sample workflows', () => {
     const produce = recorded.jobs.find((j) => j.key === 'produce');
     expect(produce?.summary).toBe('Greeted **taxi**\n\n### Taxi summary\nword: taxi\n');
     expect(produce?.permissions).toMatchObject({ contents: 'read', metadata: 'read', 'pull-requests': 'none' });
-    expect(produce?.steps.map((s) => s.conclusion)).toEqual(['success', 'success', 'success', 'success']);
+    expect(produce?.steps.map((s) => s.conclusion)).toEqual(['success', 'success', 'success', 'success', 'success']);
+  });
+
+  it('stores artifacts under the run, relative to the files’ common folder, without excluded files', async () => {
+    const url = runOf(push, 'outputs.yml').jobs.produce.outputs['artifact-url'];
+    const folder = fileURLToPath(url);
+    expect((await readdir(folder)).sort()).toEqual(['action.yml', 'main.ts']);
   });
 
   it('stops at a failing step, then runs only failure() and always() steps; dependents are skipped', async () => {

@@ -35,6 +35,7 @@ export async function runStandInStep(
     mask: (value) => runtime.masker.add(value),
     addPath: runtime.addPath,
     atJobEnd: runtime.atJobEnd,
+    artifactsDir: runtime.artifactsDir,
   });
   if (result.skipped) return { status: 'skipped', outputs: result.outputs };
   return { status: 'success', outputs: result.outputs };

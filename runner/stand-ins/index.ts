@@ -4,8 +4,15 @@ import { checkout } from './checkout.ts';
 import { createGithubAppToken } from './create-github-app-token.ts';
 import { setupNode } from './setup-node.ts';
 import type { StandIn } from './stand-in.ts';
+import { uploadArtifact } from './upload-artifact.ts';
 
-export const STAND_INS: readonly StandIn[] = [checkout, setupNode, createGithubAppToken, attestBuildProvenance];
+export const STAND_INS: readonly StandIn[] = [
+  checkout,
+  setupNode,
+  createGithubAppToken,
+  attestBuildProvenance,
+  uploadArtifact,
+];
 
 export type ActionReference =
   { kind: 'local'; path: string } | { kind: 'stand-in'; standIn: StandIn; sha: string; version: string };

@@ -25,6 +25,8 @@ export interface StandInServices {
   addPath(folder: string): void;
   /** Runs when the job ends, like an action's `post:` step. */
   atJobEnd(task: () => Promise<void>): void;
+  /** The run's artifact folder (kept after the run). */
+  artifactsDir: string;
 }
 
 export interface StandInResult {
