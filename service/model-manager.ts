@@ -1,5 +1,7 @@
 /**
- * Follows the production manifest in git and keeps exactly one verified model serving.
+ * Follows the production manifest in git and keeps exactly one verified model serving: when the
+ * manifest's revision changes it loads the champion (and challenger) with model-loader.ts — read by
+ * release-reader.ts, verified by model-verifier.ts — and swaps it in.
  *
  * A candidate is swapped in only after every check passes: the artifact exists at the manifest's
  * revision, its sha256 matches the manifest and the card, it parses as ONNX, its inputs fit the
@@ -10,114 +12,25 @@
  * Swaps are atomic (one reference assignment on the event loop). Each request holds the model it
  * started with; a replaced model releases its ONNX Runtime session only when its last request ends.
  */
-import path from 'node:path';
-import type { RawFlight } from '../lib/features/spec.ts';
-import { validateManifest } from '../lib/manifest/validate.ts';
 import type { ChallengerEntry, ManifestEntry, ProductionManifest } from '../lib/manifest/schema.ts';
-import { knownKeys, type KnownKeys } from '../lib/onnx/graph.ts';
-import type { ModelCard } from '../lib/registry/card.ts';
-import { CardError, parseCard } from '../lib/registry/registry.ts';
-import { sha256Hex } from '../lib/util/hash.ts';
-import type { Logger } from './logger.ts';
-import { MissingFileError, type ModelSource } from './model-source.ts';
-import type { FlightScores, LoadScorer, Scorer } from './scorer.ts';
-import type { LoadFailureReason, ServiceMetrics } from './service-metrics.ts';
 import { errorMessage } from '../lib/util/errors.ts';
+import { type Lineage, lineage } from './lineage.ts';
+import type { Logger } from './logger.ts';
+import { type LoaderOptions, loadModel } from './model-loader.ts';
+import type { ModelSource } from './model-source.ts';
+import { ReleaseReader } from './release-reader.ts';
+import type { LoadScorer } from './scorer.ts';
+import { LoadError, type Role, type ServingModel } from './serving-model.ts';
+import type { LoadFailureReason, ServiceMetrics } from './service-metrics.ts';
+
+export type { Lineage } from './lineage.ts';
+export { cardPath } from './release-reader.ts';
+export { GOLDEN_TOLERANCE } from './model-verifier.ts';
+export { LoadError, type Role, ServingModel } from './serving-model.ts';
 
 export const DEFAULT_MANIFEST_PATH = 'manifests/production.json';
-export const GOLDEN_TOLERANCE = 1e-6;
 
 export type { LoadScorer, Scorer } from './scorer.ts';
-
-export class LoadError extends Error {
-  readonly reason: LoadFailureReason;
-  constructor(reason: LoadFailureReason, message: string) {
-    super(message);
-    this.name = 'LoadError';
-    this.reason = reason;
-  }
-}
-
-/** A verified model and its in-flight count. */
-export class ServingModel {
-  readonly version: string;
-  readonly sha256: string;
-  readonly path: string;
-  readonly card: ModelCard;
-  readonly threshold: number;
-  readonly loadedAt: number;
-  readonly revision: string;
-  readonly knownOrigins: ReadonlySet<string>;
-  readonly knownDestinations: ReadonlySet<string>;
-  readonly #scorer: Scorer;
-  readonly #log: Logger;
-  #inflight = 0;
-  #retired = false;
-  #released = false;
-
-  constructor(
-    entry: ManifestEntry,
-    card: ModelCard,
-    known: KnownKeys,
-    scorer: Scorer,
-    revision: string,
-    loadedAt: number,
-    log: Logger,
-  ) {
-    this.version = entry.version;
-    this.sha256 = entry.sha256;
-    this.path = entry.path;
-    this.card = card;
-    this.threshold = card.threshold;
-    this.revision = revision;
-    this.loadedAt = loadedAt;
-    this.#scorer = scorer;
-    this.#log = log;
-    this.knownOrigins = known.get('origin') ?? new Set();
-    this.knownDestinations = known.get('destination') ?? new Set();
-  }
-
-  get inflight(): number {
-    return this.#inflight;
-  }
-
-  get released(): boolean {
-    return this.#released;
-  }
-
-  scoreFlights(flights: readonly RawFlight[]): Promise<FlightScores> {
-    if (this.#released)
-      return Promise.reject(
-        new Error(`model ${this.version} was already released (a request scored without holding it)`),
-      );
-    return this.#scorer.scoreFlights(flights);
-  }
-
-  hold(): void {
-    this.#inflight++;
-  }
-
-  /** Ends one hold; frees the session if the model was replaced and this was the last one. */
-  letGo(): void {
-    this.#inflight--;
-    if (this.#inflight === 0 && this.#retired) this.#free();
-  }
-
-  /** No new requests will get this model; free it once in-flight ones are done. */
-  retire(): void {
-    this.#retired = true;
-    if (this.#inflight === 0) this.#free();
-  }
-
-  #free(): void {
-    if (this.#released) return;
-    this.#released = true;
-    this.#scorer.release().then(
-      () => this.#log.info('model_released', { version: this.version }),
-      (error: unknown) => this.#log.warn('model_release_failed', { version: this.version, error }),
-    );
-  }
-}
 
 export interface LoadFailure {
   role: Role;
@@ -143,27 +56,6 @@ export interface SyncOutcome {
   };
 }
 
-/** Lineage of one version, from its card, for /v1/model. */
-export interface Lineage {
-  version: string;
-  sha256: string;
-  path: string;
-  trainedAt: string | null;
-  codeCommit: string | null;
-  codeDirty: boolean | null;
-  data: ModelCard['data'] | null;
-  runUrl: string | null;
-  threshold: number | null;
-  metrics: Pick<
-    ModelCard['metrics']['evaluation'],
-    'auc' | 'recallAtBudget' | 'precisionAtBudget' | 'logLoss' | 'brier' | 'ece' | 'rows'
-  > | null;
-  trees: number | null;
-  algorithm: string | null;
-  /** Why the card could not be read, when it could not. */
-  cardError?: string;
-}
-
 export interface ModelManagerOptions {
   source: ModelSource;
   loadScorer: LoadScorer;
@@ -183,8 +75,6 @@ export interface Challenger {
   traffic: number;
 }
 
-export type Role = 'champion' | 'challenger';
-
 interface ManifestState {
   manifest: ProductionManifest;
   revision: string;
@@ -197,11 +87,11 @@ interface ManifestState {
 
 export class ModelManager {
   readonly #source: ModelSource;
-  readonly #loadScorer: LoadScorer;
+  readonly #reader: ReleaseReader;
+  readonly #loader: LoaderOptions;
   readonly #log: Logger;
   readonly #metrics: ServiceMetrics | undefined;
   readonly #manifestPath: string;
-  readonly #warmupRows: number;
   readonly #now: () => number;
   #current: ServingModel | null = null;
   #challenger: Challenger | null = null;
@@ -217,16 +107,21 @@ export class ModelManager {
   #queuedForce = false;
   #timer: ReturnType<typeof setInterval> | null = null;
   #closed = false;
-  readonly #cards = new Map<string, ModelCard>();
 
   constructor(options: ModelManagerOptions) {
     this.#source = options.source;
-    this.#loadScorer = options.loadScorer;
     this.#log = options.logger;
     this.#metrics = options.metrics;
     this.#manifestPath = options.manifestPath ?? DEFAULT_MANIFEST_PATH;
-    this.#warmupRows = options.warmupRows ?? 256;
+    this.#reader = new ReleaseReader(options.source, this.#manifestPath);
     this.#now = options.now ?? Date.now;
+    this.#loader = {
+      reader: this.#reader,
+      loadScorer: options.loadScorer,
+      logger: options.logger,
+      warmupRows: options.warmupRows ?? 256,
+      now: this.#now,
+    };
     this.#metrics?.manifestInSync.set(0);
   }
 
@@ -327,7 +222,7 @@ export class ModelManager {
       if (!force && revision === this.#lastRevision)
         return this.#finish({ result: 'unchanged', revision, version: this.#current?.version ?? null });
       this.#lastRevision = revision;
-      manifest = await this.#readManifest(revision);
+      manifest = await this.#reader.manifest(revision);
       const champion = manifest.champion;
       version = champion.version;
       this.#manifest = { manifest, revision, lineage: await this.#lineageOf(manifest, revision) };
@@ -337,7 +232,7 @@ export class ModelManager {
         outcome = { result: 'unchanged', revision, version };
       } else {
         this.#log.info('model_load_started', { trigger, role: 'champion', revision, version, path: champion.path });
-        const model = await this.#load(champion, revision, 'champion');
+        const model = await loadModel(this.#loader, champion, revision, 'champion');
         const previous = this.#current;
         this.#current = model;
         previous?.retire();
@@ -393,7 +288,7 @@ export class ModelManager {
         path: entry.path,
         mode: entry.mode,
       });
-      const model = await this.#load(entry, revision, 'challenger');
+      const model = await loadModel(this.#loader, entry, revision, 'challenger');
       const next: Challenger = { model, mode: entry.mode, traffic: entry.traffic };
       this.#challenger = next;
       current?.model.retire();
@@ -424,124 +319,10 @@ export class ModelManager {
     return outcome;
   }
 
-  async #readText(revision: string, file: string, what: string): Promise<string> {
-    try {
-      return new TextDecoder().decode(await this.#source.read(revision, file));
-    } catch (error) {
-      if (error instanceof MissingFileError) throw new LoadError('missing_file', `${what} ${error.message}`);
-      throw new LoadError(
-        'source_error',
-        `cannot read ${file} from ${this.#source.description}: ${errorMessage(error)}`,
-      );
-    }
-  }
-
-  async #readManifest(revision: string): Promise<ProductionManifest> {
-    const text = await this.#readText(revision, this.#manifestPath, 'the production manifest');
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new LoadError('manifest_invalid', `${this.#manifestPath} is not valid JSON: ${errorMessage(error)}`);
-    }
-    try {
-      return validateManifest(value, this.#manifestPath);
-    } catch (error) {
-      throw new LoadError('manifest_invalid', errorMessage(error));
-    }
-  }
-
-  /** The card beside an artifact, checked against the manifest entry. */
-  async #readCard(entry: ManifestEntry, revision: string): Promise<ModelCard> {
-    const cacheKey = `${entry.path}\u0000${entry.sha256}`;
-    const cached = this.#cards.get(cacheKey);
-    if (cached) return cached;
-    const file = cardPath(entry);
-    const text = await this.#readText(revision, file, `the model card of ${entry.version}:`);
-    let card: ModelCard;
-    try {
-      card = parseCard(text, file, { version: entry.version, sha256: entry.sha256, by: 'the manifest' });
-    } catch (error) {
-      const mismatch = error instanceof CardError && error.artifactMismatch;
-      throw new LoadError(mismatch ? 'hash_mismatch' : 'card_invalid', errorMessage(error));
-    }
-    this.#cards.set(cacheKey, card);
-    return card;
-  }
-
-  async #load(entry: ManifestEntry, revision: string, role: Role): Promise<ServingModel> {
-    let bytes: Uint8Array;
-    try {
-      bytes = await this.#source.read(revision, entry.path);
-    } catch (error) {
-      if (error instanceof MissingFileError)
-        throw new LoadError('missing_file', `${role} ${entry.version}: ${error.message}`);
-      throw new LoadError(
-        'source_error',
-        `${role} ${entry.version}: cannot read ${entry.path}: ${errorMessage(error)}`,
-      );
-    }
-    const actual = sha256Hex(bytes);
-    if (actual !== entry.sha256) {
-      throw new LoadError(
-        'hash_mismatch',
-        `${role} ${entry.version}: ${entry.path} has sha256 ${actual}, the manifest says ${entry.sha256}`,
-      );
-    }
-    const card = await this.#readCard(entry, revision);
-
-    // The loader checks the inputs against the feature contract before creating a session; its
-    // message says which check failed (decoding the model here too would double a large allocation).
-    let scorer: Scorer;
-    try {
-      scorer = await this.#loadScorer(bytes);
-    } catch (error) {
-      const message = errorMessage(error);
-      throw new LoadError(
-        /feature contract/.test(message) ? 'schema_mismatch' : 'corrupt_onnx',
-        `${role} ${entry.version}: ${message}`,
-      );
-    }
-    try {
-      await checkGolden(scorer, card, `${role} ${entry.version}`);
-      await this.#warmUp(scorer, card, `${role} ${entry.version}`);
-    } catch (error) {
-      await scorer.release().catch(() => {});
-      throw error;
-    }
-    return new ServingModel(entry, card, knownKeys(bytes), scorer, revision, this.#now(), this.#log);
-  }
-
-  /** First calls allocate ORT's buffers; do them before traffic does, at both ends of the batch range. */
-  async #warmUp(scorer: Scorer, card: ModelCard, version: string): Promise<void> {
-    const inputs = card.golden.map((g) => g.input);
-    const batch = Array.from({ length: this.#warmupRows }, (_, i) => inputs[i % inputs.length]);
-    let scores: Float32Array;
-    try {
-      scores = (await scorer.scoreFlights(batch)).scores;
-      for (let i = 0; i < 3; i++) {
-        await scorer.scoreFlights(batch);
-        await scorer.scoreFlights(inputs.slice(0, 1));
-      }
-    } catch (error) {
-      throw new LoadError('warmup_failed', `${version}: warm-up scoring failed: ${errorMessage(error)}`);
-    }
-    // Large batches may take another path (the inference worker's session): it must agree too.
-    for (let i = 0; i < batch.length; i++) {
-      const expected = card.golden[i % inputs.length].probability;
-      if (!(Math.abs(scores[i] - expected) <= GOLDEN_TOLERANCE)) {
-        throw new LoadError(
-          'golden_mismatch',
-          `${version}: a ${batch.length}-row batch gives ${scores[i]} for golden[${i % inputs.length}], the card says ${expected}`,
-        );
-      }
-    }
-  }
-
   async #lineageOf(manifest: ProductionManifest, revision: string): Promise<ManifestState['lineage']> {
     const of = async (entry: ManifestEntry): Promise<Lineage> => {
       try {
-        return lineage(entry, await this.#readCard(entry, revision));
+        return lineage(entry, await this.#reader.card(entry, revision));
       } catch (error) {
         return { ...lineage(entry, null), cardError: errorMessage(error) };
       }
@@ -679,66 +460,5 @@ export class ModelManager {
       inSync: this.#inSync,
       source: this.#source.description,
     };
-  }
-}
-
-export function cardPath(entry: ManifestEntry): string {
-  return path.posix.join(path.posix.dirname(entry.path), 'card.json');
-}
-
-function lineage(entry: Pick<ManifestEntry, 'version' | 'sha256' | 'path'>, card: ModelCard | null): Lineage {
-  const e = card?.metrics?.evaluation;
-  return {
-    version: entry.version,
-    sha256: entry.sha256,
-    path: entry.path,
-    trainedAt: card?.createdAt ?? null,
-    codeCommit: card?.code?.commit ?? null,
-    codeDirty: card?.code?.dirty ?? null,
-    data: card?.data ?? null,
-    runUrl: card?.run?.url ?? null,
-    threshold: card?.threshold ?? null,
-    metrics: e
-      ? {
-          auc: e.auc,
-          recallAtBudget: e.recallAtBudget,
-          precisionAtBudget: e.precisionAtBudget,
-          logLoss: e.logLoss,
-          brier: e.brier,
-          ece: e.ece,
-          rows: e.rows,
-        }
-      : null,
-    trees: card?.trees ?? null,
-    algorithm: card?.algorithm ?? null,
-  };
-}
-
-async function checkGolden(scorer: Scorer, card: ModelCard, what: string): Promise<void> {
-  let scores: Float32Array;
-  try {
-    scores = (await scorer.scoreFlights(card.golden.map((g) => g.input))).scores;
-  } catch (error) {
-    throw new LoadError('golden_mismatch', `${what}: scoring the golden examples failed: ${errorMessage(error)}`);
-  }
-  let worst = -1;
-  let worstDiff = 0;
-  let failing = 0;
-  for (let i = 0; i < card.golden.length; i++) {
-    const diff = Math.abs(scores[i] - card.golden[i].probability);
-    // `!(diff <= tol)` also catches NaN.
-    if (!(diff <= GOLDEN_TOLERANCE)) {
-      failing++;
-      if (worst < 0 || diff > worstDiff || Number.isNaN(diff)) {
-        worst = i;
-        worstDiff = diff;
-      }
-    }
-  }
-  if (failing > 0) {
-    throw new LoadError(
-      'golden_mismatch',
-      `${what}: ${failing} of ${card.golden.length} golden outputs differ by more than ${GOLDEN_TOLERANCE.toExponential()}; worst golden[${worst}]: model ${scores[worst]}, card ${card.golden[worst].probability} (|Δ| ${worstDiff})`,
-    );
   }
 }
