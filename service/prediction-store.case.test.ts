@@ -41,6 +41,7 @@ export function record(
 export const byFlight = (f: RawFlight) =>
   ({
     kind: 'flight',
+    departure: f.departure,
     minutes: validDepartureMinutes(f.departure),
     origin: f.origin,
     destination: f.destination,

@@ -11,6 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import type { RawFlight } from '../lib/features/spec.ts';
 import { hash52 } from '../lib/util/hash.ts';
+import type { FeedbackTarget } from './validation.ts';
 import { errorMessage } from '../lib/util/errors.ts';
 import {
   airportCode,
@@ -23,11 +24,6 @@ import {
 } from './prediction-db.ts';
 
 export type { ClaimResult, StoredPrediction } from './prediction-db.ts';
-
-/** A claim by the request id a prediction returned (and the row of a batch), or by the flight. */
-export type FeedbackKey =
-  | { kind: 'request'; requestId: string; index: number }
-  | { kind: 'flight'; minutes: number; origin: string; destination: string };
 
 /** Where chunks go and claims are answered. */
 export interface StoreBackend {
@@ -52,7 +48,7 @@ export interface PredictionStore {
     scores: Float32Array,
     minutes: Float64Array,
   ): void;
-  claim(key: FeedbackKey): Promise<ClaimResult>;
+  claim(key: FeedbackTarget): Promise<ClaimResult>;
   /** Sends buffered rows to the backend. */
   flush(): Promise<void>;
   /** Flushes, stops the timer and closes the backend. */

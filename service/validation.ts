@@ -197,7 +197,7 @@ function copyFlight(value: RawFlight): RawFlight {
 /** Which prediction an outcome belongs to: by request id (and row), or by the flight itself. */
 export type FeedbackTarget =
   | { kind: 'request'; requestId: string; index: number }
-  | { kind: 'flight'; departure: string; origin: string; destination: string };
+  | { kind: 'flight'; departure: string; minutes: number; origin: string; destination: string };
 
 export interface FeedbackRequest {
   target: FeedbackTarget;
@@ -257,6 +257,7 @@ export function parseFeedbackBody(body: unknown): FeedbackRequest {
         target = {
           kind: 'flight',
           departure: flight.departure as string,
+          minutes: validDepartureMinutes(flight.departure as string),
           origin: flight.origin as string,
           destination: flight.destination as string,
         };

@@ -6,8 +6,8 @@
 import { DELAY_THRESHOLD_MINUTES } from '../../lib/data/flights.ts';
 import type { ModelMonitoring } from '../monitoring.ts';
 import type { OnlineQuality } from '../online-quality.ts';
-import type { FeedbackKey, PredictionStore } from '../prediction-store.ts';
-import { parseFeedbackBody, validDepartureMinutes } from '../validation.ts';
+import type { PredictionStore } from '../prediction-store.ts';
+import { parseFeedbackBody } from '../validation.ts';
 import type { RouteModule } from './context.ts';
 
 export const FEEDBACK_PATH = '/v1/feedback';
@@ -27,17 +27,8 @@ export function feedbackRoutes({
     app.post(FEEDBACK_PATH, async (c) => {
       const request = parseFeedbackBody(await readJson(c));
       const { target } = request;
-      const key: FeedbackKey =
-        target.kind === 'request'
-          ? target
-          : {
-              kind: 'flight',
-              minutes: validDepartureMinutes(target.departure),
-              origin: target.origin,
-              destination: target.destination,
-            };
       const field = target.kind === 'request' ? 'requestId' : 'flight';
-      const found = await store.claim(key);
+      const found = await store.claim(target);
       if (!found.found) {
         metrics.feedback.labels('unmatched').inc();
         const what =
