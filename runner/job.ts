@@ -33,6 +33,7 @@ import { killProcessGroup } from './step-process.ts';
 import { runScriptStep } from './step-run-script.ts';
 import { runStandInStep } from './step-stand-in.ts';
 import { StepOutputReader } from './step-output.ts';
+import { literalText } from './tokens.ts';
 import type { Workflow, WorkflowJob, WorkflowStep } from './workflow.ts';
 
 /** What every job of every run shares. */
@@ -176,29 +177,27 @@ export async function runJob(env: JobEnvironment, request: JobRequest): Promise<
     fallback: env.defaultPermissions,
     place: job.place,
   });
-  const preliminaryGithub = {
-    repository: env.repository.fullName,
-    event: event.payload as Record<string, JsonValue>,
-    event_name: event.name,
-    ref: event.ref,
-    sha: event.sha,
-    actor: event.actor,
-    run_id: String(run.id),
-    run_number: String(run.runNumber),
-    run_attempt: String(run.attempt),
-    workflow: workflow.name,
+  // The name may use github, needs, vars, inputs; the token is not minted yet (and never belongs in a name).
+  const namingGithub = githubContext({
+    event,
+    repository: env.repository,
+    run,
+    workflow,
     job: job.id,
-  };
+    folders,
+    urls: env.urls,
+    token: '',
+  });
   let name = job.id;
   try {
-    if (job.name) name = evaluator.string(job.name, { contexts: { ...baseContexts, github: preliminaryGithub } });
+    if (job.name) name = evaluator.string(job.name, { contexts: { ...baseContexts, github: namingGithub } });
   } catch {
     // The name is cosmetic; the failing expression is reported by the steps that use it.
   }
   const annotations: Annotation[] = [];
   const steps: StepRecord[] = job.steps.map((step, index) => ({
     number: index + 1,
-    name: step.name ? '' : step.uses ? `Run ${step.uses.value}` : 'Run',
+    name: literalText(step.name) ?? (step.uses ? `Run ${step.uses.value}` : 'Run'),
     status: 'queued',
     conclusion: null,
     outcome: null,

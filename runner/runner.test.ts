@@ -32,7 +32,7 @@ describe('local runner on the sample workflows', () => {
 
   beforeAll(async () => {
     repo = await workflowRepo({
-      workflows: ['outputs.yml', 'failure.yml', 'expression-error.yml', 'paths.yml', 'dispatch.yml'],
+      workflows: ['outputs.yml', 'failure.yml', 'expression-error.yml', 'paths.yml', 'dispatch.yml', 'limits.yml'],
       runner: { secrets: { DEPLOY_TOKEN: SECRET } },
     });
     push = await repo.runner.handle(await pushEvent(context(), { ref: 'main' }));
@@ -209,5 +209,29 @@ describe('local runner on the sample workflows', () => {
         workflowDispatchEvent(context(), { workflow: 'dispatch.yml', inputs: { reason: 'x', extra: '1' } }),
       ),
     ).rejects.toThrow(/Unexpected inputs provided/);
+  });
+
+  it('kills a step over its timeout, ends background processes with the job, and cancels a run for a newer one in its group', async () => {
+    const dispatch = (sleep: string) =>
+      repo.runner.handle(workflowDispatchEvent(context(), { workflow: 'limits.yml', inputs: { sleep } }));
+    const first = dispatch('120');
+    // The second dispatch arrives while the first sleeps; cancel-in-progress ends the first.
+    await new Promise<void>((resolve) => {
+      const wait = () =>
+        repo.logLines.some((l) => l.includes('slow step outcome: failure')) ? resolve() : setTimeout(wait, 50);
+      wait();
+    });
+    const second = await dispatch('0');
+    const cancelled = runOf(await first, 'limits.yml');
+    const finished = runOf(second, 'limits.yml');
+    expect(cancelled.conclusion).toBe('cancelled');
+    expect(finished.conclusion).toBe('success');
+    const text = await log(cancelled.id, 'limits');
+    expect(text).toContain('##[error]The action has timed out after 0.02 minutes.');
+    expect(text).not.toMatch(/^never finished$/m);
+    expect(text).toContain('##[error]The operation was canceled.');
+    expect(text).toContain('cancelled() step ran');
+    expect(text).toContain('Cleaned up orphan processes');
+    expect(await log(finished.id, 'limits')).toMatch(/^slept 0$/m);
   });
 });

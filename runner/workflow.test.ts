@@ -66,7 +66,15 @@ describe('workflow files the runner refuses', () => {
   });
 
   it('loads every valid sample', async () => {
-    for (const sample of ['outputs.yml', 'failure.yml', 'dispatch.yml', 'paths.yml', 'expression-error.yml']) {
+    for (const sample of [
+      'outputs.yml',
+      'failure.yml',
+      'dispatch.yml',
+      'paths.yml',
+      'expression-error.yml',
+      'limits.yml',
+      'token-permissions.yml',
+    ]) {
       await expect(load(sample)).resolves.toMatchObject({ path: `.github/workflows/${sample}` });
     }
   });

@@ -40,7 +40,15 @@ describe('workflow security rules', () => {
   });
 
   it('passes the runner samples', async () => {
-    for (const sample of ['outputs.yml', 'failure.yml', 'dispatch.yml', 'paths.yml', 'expression-error.yml']) {
+    for (const sample of [
+      'outputs.yml',
+      'failure.yml',
+      'dispatch.yml',
+      'paths.yml',
+      'expression-error.yml',
+      'limits.yml',
+      'token-permissions.yml',
+    ]) {
       expect(await findings(sample), sample).toEqual([]);
     }
   });

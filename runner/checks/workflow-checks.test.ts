@@ -24,7 +24,9 @@ const greetAction = async () => ({
 
 describe('workflow checks', () => {
   it('finds nothing in the valid samples and the sample node24 action', async () => {
-    const workflows = await Promise.all(['outputs.yml', 'failure.yml', 'dispatch.yml', 'paths.yml'].map(sample));
+    const workflows = await Promise.all(
+      ['outputs.yml', 'failure.yml', 'dispatch.yml', 'paths.yml', 'limits.yml', 'token-permissions.yml'].map(sample),
+    );
     expect(await checkWorkflowFiles({ workflows, actions: [await greetAction()] })).toEqual([]);
   });
 
