@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SAMPLE_WORKFLOWS } from '../testing/workflow-repo.ts';
+import { RUNNABLE_SAMPLES, SAMPLE_WORKFLOWS } from '../testing/workflow-repo.ts';
 import { unrunnableSteps } from './runner.ts';
 import { STAND_INS } from './stand-ins/index.ts';
 import { loadWorkflow, WorkflowFileError } from './workflow.ts';
@@ -66,15 +66,7 @@ describe('workflow files the runner refuses', () => {
   });
 
   it('loads every valid sample', async () => {
-    for (const sample of [
-      'outputs.yml',
-      'failure.yml',
-      'dispatch.yml',
-      'paths.yml',
-      'expression-error.yml',
-      'limits.yml',
-      'token-permissions.yml',
-    ]) {
+    for (const sample of RUNNABLE_SAMPLES) {
       await expect(load(sample)).resolves.toMatchObject({ path: `.github/workflows/${sample}` });
     }
   });

@@ -15,6 +15,17 @@ import { createRunner, type Runner, type RunnerOptions } from '../runner/runner.
 
 export const SAMPLE_WORKFLOWS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows');
 
+/** The samples the runner loads and runs (invalid/ and security/ hold the broken ones). */
+export const RUNNABLE_SAMPLES = [
+  'outputs.yml',
+  'failure.yml',
+  'dispatch.yml',
+  'paths.yml',
+  'expression-error.yml',
+  'limits.yml',
+  'token-permissions.yml',
+];
+
 export interface WorkflowRepo {
   dir: string;
   git: SimpleGit;

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SAMPLE_WORKFLOWS } from '../../testing/workflow-repo.ts';
+import { RUNNABLE_SAMPLES, SAMPLE_WORKFLOWS } from '../../testing/workflow-repo.ts';
 import { checkWorkflowSecurity, SECURITY_RULES } from './security-rules.ts';
 
 async function findings(sample: string) {
@@ -40,15 +40,7 @@ describe('workflow security rules', () => {
   });
 
   it('passes the runner samples', async () => {
-    for (const sample of [
-      'outputs.yml',
-      'failure.yml',
-      'dispatch.yml',
-      'paths.yml',
-      'expression-error.yml',
-      'limits.yml',
-      'token-permissions.yml',
-    ]) {
+    for (const sample of RUNNABLE_SAMPLES) {
       expect(await findings(sample), sample).toEqual([]);
     }
   });
