@@ -13,7 +13,7 @@ export function protectionOf(repo: Repository, branch: string): ProtectionRecord
   return repo.state.protections.find((p) => p.branch === branch);
 }
 
-/** The latest status of each context on `sha`, newest first (GitHub's combined view). */
+/** The latest status of each context on `sha`, oldest first (the order GitHub's combined status lists them). */
 export function latestStatuses(repo: Repository, sha: string): StatusRecord[] {
   const latest = new Map<string, StatusRecord>();
   for (const s of repo.state.statuses) {
@@ -21,7 +21,7 @@ export function latestStatuses(repo: Repository, sha: string): StatusRecord[] {
     const seen = latest.get(s.context);
     if (!seen || seen.id < s.id) latest.set(s.context, s);
   }
-  return [...latest.values()].sort((a, b) => b.id - a.id);
+  return [...latest.values()].sort((a, b) => a.id - b.id);
 }
 
 export function combinedStatusOf(repo: Repository, sha: string) {

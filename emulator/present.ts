@@ -137,7 +137,7 @@ export function repository(site: Site, repo: Repository, permissions?: { admin: 
     size: 0,
     stargazers_count: 0,
     watchers_count: 0,
-    language: 'TypeScript',
+    language: null,
     has_issues: true,
     has_projects: false,
     has_downloads: true,

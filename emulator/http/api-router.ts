@@ -28,6 +28,8 @@ export interface ApiResult {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A non-JSON answer (a raw media type such as `application/vnd.github.raw`); not schema-checked. */
+  raw?: { body: Buffer; contentType: string; mediaType: string };
 }
 
 export type ApiHandler = (request: ApiRequest) => Promise<ApiResult>;
@@ -139,11 +141,14 @@ export class ApiRouter {
       let status = 500;
       let body: unknown;
       let headers: Record<string, string> = {};
+      let raw: ApiResult['raw'];
       try {
         const auth = authenticate(this.core, c);
         if (auth === 'bad') throw new ApiError(401, 'Bad credentials');
         principal = auth;
-        const params = c.req.param() as Record<string, string>;
+        const params = { ...(c.req.param() as Record<string, string>) };
+        // An alias path (`/contents/` for the root) leaves the last parameter empty.
+        for (const p of op.parameters) if (p.in === 'path' && params[p.name] === undefined) params[p.name] = '';
         const repo = this.core.repository(params.owner ?? '', params.repo ?? '');
         if (!repo) throw new ApiError(404, 'Not Found');
         const [permission, level, alternative] = options.permission;
@@ -157,7 +162,11 @@ export class ApiRouter {
             (alternative !== undefined && TokenRegistry.has(principal, alternative, level));
           if (!allowed) throw forbidden(principal);
         }
+        // No ref, path or branch name holds a NUL byte (and git's arguments cannot).
+        if (Object.values(params).some((v) => v.includes('\0'))) throw new ApiError(404, 'Not Found');
         const query = queryObject(c);
+        if (JSON.stringify(query).includes('\\u0000'))
+          throw new ApiError(422, 'Invalid request.\n\nQuery parameters may not contain NUL.');
         const requestBody = op.hasBody ? await readBody(c) : {};
         const problem = this.core.api.validateRequest(operation, { path: params, query, body: requestBody });
         if (problem) throw new ApiError(problem.status, problem.message);
@@ -174,6 +183,7 @@ export class ApiRouter {
         status = result.status;
         body = result.body;
         headers = result.headers ?? {};
+        raw = result.raw;
       } catch (error) {
         if (!(error instanceof ApiError)) {
           // A bug in the emulator: answer like GitHub's 500 and keep the evidence.
@@ -185,6 +195,10 @@ export class ApiRouter {
         status = error.status;
         body = errorBody(error, op.documentationUrl);
         headers = error.headers;
+      }
+      if (raw) {
+        const all = { ...githubHeaders(principal, this.count(principal, c)), 'x-github-media-type': raw.mediaType };
+        return c.body(new Uint8Array(raw.body), status as 200, { ...all, 'content-type': raw.contentType });
       }
       const problems = this.core.api.validateResponse(operation, status, body);
       if (problems.length > 0) {

@@ -43,17 +43,21 @@ function escapePointer(segment: string): string {
 }
 
 /**
- * GitHub's description marks two properties `nullable` next to `oneOf` without a `type`, which
- * OpenAPI allows and ajv refuses; express the same thing as one more `oneOf` branch.
+ * Two adjustments so ajv reads GitHub's description as GitHub means it:
+ * - `nullable` next to a `oneOf` without a `type` (OpenAPI allows it, ajv refuses it) becomes a
+ *   `null` branch;
+ * - `oneOf` becomes `anyOf`: GitHub lists alternatives that overlap (a 422 body
+ *   `{ message, documentation_url }` is both a `validation-error` and a
+ *   `repository-rule-violation-error`), which strict `oneOf` would reject for every real answer.
  */
 function normalize(value: Json): Json {
   if (Array.isArray(value)) return value.map(normalize);
   if (value === null || typeof value !== 'object') return value;
   const out: JsonObject = {};
-  for (const [key, child] of Object.entries(value)) out[key] = normalize(child);
-  if (out.nullable === true && !('type' in out) && Array.isArray(out.oneOf)) {
+  for (const [key, child] of Object.entries(value)) out[key === 'oneOf' ? 'anyOf' : key] = normalize(child);
+  if (out.nullable === true && !('type' in out) && Array.isArray(out.anyOf)) {
     delete out.nullable;
-    out.oneOf = [...out.oneOf, { type: 'null' }];
+    out.anyOf = [...out.anyOf, { type: 'null' }];
   }
   return out;
 }

@@ -84,6 +84,15 @@ export function registerCommitContentRoutes(router: ApiRouter): void {
         };
       }
       const content = entry.type === 'blob' ? await repo.git.readObject(entry.sha) : Buffer.alloc(0);
+      // `Accept: application/vnd.github.raw` (or the v3 form) asks for the bytes themselves.
+      const accept = request.hono.req.header('accept') ?? '';
+      const rawType = /application\/vnd\.github(?:\.v3)?\.raw/.exec(accept)?.[0];
+      if (rawType && entry.type === 'blob') {
+        return {
+          status: 200,
+          raw: { body: content, contentType: `${rawType}; charset=utf-8`, mediaType: 'github.v3; param=raw' },
+        };
+      }
       return { status: 200, body: contentEntry(request, entry, ref, content) };
     },
   );

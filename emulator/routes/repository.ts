@@ -2,13 +2,26 @@
 import { protectionOf } from '../branch-protection.ts';
 import { ApiError } from '../http/api-error.ts';
 import { type ApiRouter, paginate } from '../http/api-router.ts';
-import { commit, repoApi, repoWeb, repository } from '../present.ts';
+import { commit, ownerActor, repoApi, repoWeb, repository, user } from '../present.ts';
 import { TokenRegistry } from '../tokens.ts';
 
 export function registerRepositoryRoutes(router: ApiRouter): void {
   router.route('GET /repos/{owner}/{repo}', { permission: ['metadata', 'read'] }, async ({ site, repo, principal }) => {
     const push = principal ? TokenRegistry.has(principal, 'contents', 'write') : false;
-    return { status: 200, body: repository(site, repo, principal ? { admin: principal.admin, push } : undefined) };
+    return {
+      status: 200,
+      body: {
+        ...repository(site, repo, principal ? { admin: principal.admin, push } : undefined),
+        // Fields only the full repository carries (GitHub's defaults for a new repository).
+        organization: user(site, ownerActor(repo)),
+        temp_clone_token: '',
+        use_squash_pr_title_as_default: false,
+        squash_merge_commit_title: 'COMMIT_OR_PR_TITLE',
+        squash_merge_commit_message: 'COMMIT_MESSAGES',
+        merge_commit_title: 'MERGE_MESSAGE',
+        merge_commit_message: 'PR_TITLE',
+      },
+    };
   });
 
   router.route('GET /repos/{owner}/{repo}/branches', { permission: ['contents', 'read'] }, async (request) => {

@@ -270,7 +270,7 @@ export function runForgeContract(name: string, setup: () => Promise<ForgeHarness
         await forge.createCommitStatus(head.sha, { state: 'success', context: 'ci' });
         const green = await forge.getCombinedStatus(head.name);
         expect(green.state).toBe('success');
-        expect(green.statuses.map((s) => [s.context, s.state])).toEqual([
+        expect(green.statuses.map((s) => [s.context, s.state]).sort()).toEqual([
           ['ci', 'success'],
           ['model-gate', 'success'],
         ]);
