@@ -80,11 +80,28 @@ function parsePerson(line: string): GitPerson {
   };
 }
 
+/** Answers computed from immutable objects (full shas) are cached: a git process costs 5-50 ms. */
+const CACHE_LIMIT = 10_000;
+
 export class GitRepository {
   readonly dir: string;
+  private readonly cache = new Map<string, Promise<unknown>>();
 
   constructor(dir: string) {
     this.dir = dir;
+  }
+
+  /** `compute()` once per key when every sha in `shas` is a full object name (so the answer cannot change). */
+  private memo<T>(kind: string, shas: (string | undefined)[], compute: () => Promise<T>): Promise<T> {
+    if (!shas.every((sha) => sha === undefined || SHA_PATTERN.test(sha))) return compute();
+    const key = `${kind}:${shas.join(':')}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit as Promise<T>;
+    const pending = compute();
+    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, pending);
+    pending.catch(() => this.cache.delete(key));
+    return pending;
   }
 
   /** Runs git in the repository; rejects with `GitCommandError` on a non-zero exit. */
@@ -158,7 +175,11 @@ export class GitRepository {
     return this.text(['hash-object', '-w', '--stdin'], { input: content });
   }
 
-  async readCommit(sha: string): Promise<GitCommitObject> {
+  readCommit(sha: string): Promise<GitCommitObject> {
+    return this.memo('commit', [sha], () => this.readCommitUncached(sha));
+  }
+
+  private async readCommitUncached(sha: string): Promise<GitCommitObject> {
     const raw = (await this.run(['cat-file', 'commit', sha])).toString('utf8');
     const split = raw.indexOf('\n\n');
     const header = split < 0 ? raw : raw.slice(0, split);
@@ -310,7 +331,11 @@ export class GitRepository {
     }
   }
 
-  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+  isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    return this.memo('ancestor', [ancestor, descendant], () => this.isAncestorUncached(ancestor, descendant));
+  }
+
+  private async isAncestorUncached(ancestor: string, descendant: string): Promise<boolean> {
     try {
       await this.run(['merge-base', '--is-ancestor', ancestor, descendant]);
       return true;
@@ -320,7 +345,11 @@ export class GitRepository {
     }
   }
 
-  async mergeBase(a: string, b: string): Promise<string | undefined> {
+  mergeBase(a: string, b: string): Promise<string | undefined> {
+    return this.memo('merge-base', [a, b], () => this.mergeBaseUncached(a, b));
+  }
+
+  private async mergeBaseUncached(a: string, b: string): Promise<string | undefined> {
     try {
       return await this.text(['merge-base', a, b]);
     } catch {
@@ -329,7 +358,11 @@ export class GitRepository {
   }
 
   /** Three-way merge of two commits into a tree, without touching refs or a work tree. */
-  async mergeTree(ours: string, theirs: string, mergeBase?: string): Promise<MergeTreeResult> {
+  mergeTree(ours: string, theirs: string, mergeBase?: string): Promise<MergeTreeResult> {
+    return this.memo('merge-tree', [ours, theirs, mergeBase], () => this.mergeTreeUncached(ours, theirs, mergeBase));
+  }
+
+  private async mergeTreeUncached(ours: string, theirs: string, mergeBase?: string): Promise<MergeTreeResult> {
     const args = ['merge-tree', '--write-tree', '--name-only', '--no-messages', '-z'];
     if (mergeBase) args.push(`--merge-base=${mergeBase}`);
     args.push(ours, theirs);
@@ -346,13 +379,22 @@ export class GitRepository {
   }
 
   /** Commits reachable from `head` and not from `base`, oldest first. */
-  async commitsBetween(base: string, head: string): Promise<string[]> {
-    const out = await this.text(['rev-list', '--reverse', '--topo-order', `${base}..${head}`]);
-    return out.split('\n').filter(Boolean);
+  commitsBetween(base: string, head: string): Promise<string[]> {
+    return this.memo('between', [base, head], async () => {
+      const out = await this.text(['rev-list', '--reverse', '--topo-order', `${base}..${head}`]);
+      return out.split('\n').filter(Boolean);
+    });
   }
 
   /** Files that differ between two commits: added, modified, removed. */
-  async changedFiles(from: string, to: string): Promise<{ added: string[]; modified: string[]; removed: string[] }> {
+  changedFiles(from: string, to: string): Promise<{ added: string[]; modified: string[]; removed: string[] }> {
+    return this.memo('changed', [from, to], () => this.changedFilesUncached(from, to));
+  }
+
+  private async changedFilesUncached(
+    from: string,
+    to: string,
+  ): Promise<{ added: string[]; modified: string[]; removed: string[] }> {
     const out = (await this.run(['diff-tree', '-r', '-z', '--no-commit-id', '--name-status', from, to])).toString(
       'utf8',
     );
