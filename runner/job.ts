@@ -27,7 +27,7 @@ import type {
   TokenIssuer,
 } from './ports.ts';
 import { resolveUses, STAND_INS } from './stand-ins/index.ts';
-import type { StandIn } from './stand-ins/stand-in.ts';
+import type { JobEndTask, StandIn } from './stand-ins/stand-in.ts';
 import { runLocalAction } from './step-local-action.ts';
 import { killProcessGroup } from './step-process.ts';
 import { runScriptStep } from './step-run-script.ts';
@@ -54,6 +54,8 @@ export interface JobEnvironment {
   live?: LogSink;
   now: () => Date;
   standIns?: readonly StandIn[];
+  /** The actions/cache store. */
+  cacheDir: string;
 }
 
 export interface NeedResult {
@@ -110,11 +112,12 @@ export interface StepRuntime {
   jobToken: string;
   tokens: TokenIssuer;
   addPath(folder: string): void;
-  atJobEnd(task: () => Promise<void>): void;
+  atJobEnd(task: JobEndTask): void;
   /** GITHUB_STATE / save-state values of this step, filled when it ends (for its post step). */
   savedState: Record<string, string>;
   /** The run's artifact folder. */
   artifactsDir: string;
+  cacheDir: string;
 }
 
 const DEFAULT_JOB_TIMEOUT_MINUTES = 360;
@@ -234,7 +237,7 @@ export async function runJob(env: JobEnvironment, request: JobRequest): Promise<
   request.signal.addEventListener('abort', onRunCancel);
   let cancelled = request.signal.aborted;
   let jobStatus: 'success' | 'failure' | 'cancelled' = 'success';
-  const jobEndTasks: (() => Promise<void>)[] = [];
+  const jobEndTasks: JobEndTask[] = [];
   const processGroups: number[] = [];
   const pathPrepends: string[] = [];
   const summaries: string[] = [];
@@ -395,6 +398,7 @@ export async function runJob(env: JobEnvironment, request: JobRequest): Promise<
           atJobEnd: (task) => jobEndTasks.push(task),
           savedState,
           artifactsDir: path.join(request.runDir, 'artifacts'),
+          cacheDir: env.cacheDir,
         };
         log.group(displayName);
         outcome = await runStep(runtime, env.standIns ?? STAND_INS);
@@ -438,7 +442,7 @@ export async function runJob(env: JobEnvironment, request: JobRequest): Promise<
 
     for (const task of jobEndTasks.reverse()) {
       try {
-        await task();
+        await task({ status: jobStatus });
       } catch (error) {
         fail(errorMessage(error));
       }

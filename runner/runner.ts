@@ -49,6 +49,8 @@ export interface RunnerOptions {
   defaultPermissions?: DefaultPermissions;
   /** Where job folders go (a new temporary folder when omitted). */
   workRoot?: string;
+  /** The repository's actions/cache store, shared by its runs (default `<workRoot>/cache`). */
+  cacheDir?: string;
   keepWorkspaces?: boolean;
   /** Every log line as it is written (the CLI prints them). */
   live?: LogSink;
@@ -155,6 +157,7 @@ export async function createRunner(options: RunnerOptions): Promise<Runner> {
     live: options.live,
     now,
     standIns,
+    cacheDir: options.cacheDir ?? path.join(workRoot, 'cache'),
     workRoot,
     concurrency: new ConcurrencyGroups(),
     maxParallelJobs: options.maxParallelJobs ?? 2,

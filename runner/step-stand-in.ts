@@ -36,6 +36,7 @@ export async function runStandInStep(
     addPath: runtime.addPath,
     atJobEnd: runtime.atJobEnd,
     artifactsDir: runtime.artifactsDir,
+    cacheDir: runtime.cacheDir,
   });
   if (result.skipped) return { status: 'skipped', outputs: result.outputs };
   return { status: 'success', outputs: result.outputs };

@@ -35,7 +35,7 @@ describe('workflow files the runner refuses', () => {
   it('an unknown third-party action, with file, line and the stand-ins it could have used', async () => {
     const [problem] = await problemsOf('invalid/unknown-action.yml');
     expect(problem).toMatch(
-      /^\.github\/workflows\/unknown-action\.yml \(Line: 8, Col: 15\): unknown action actions\/cache@0057852bfaa89a56745cba8c7296529d2fc39830: the local runner has no stand-in for it \(stand-ins: actions\/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7\.0\.1, /,
+      /^\.github\/workflows\/unknown-action\.yml \(Line: 8, Col: 15\): unknown action actions\/github-script@f28e40c7f34bde8b3046d885e986cb6290c5673b: the local runner has no stand-in for it \(stand-ins: actions\/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7\.0\.1, /,
     );
   });
 

@@ -24,6 +24,7 @@ export const RUNNABLE_SAMPLES = [
   'expression-error.yml',
   'limits.yml',
   'token-permissions.yml',
+  'cache.yml',
 ];
 
 export interface WorkflowRepo {

@@ -1,5 +1,6 @@
 /** The stand-ins the local runner has, and how a step's `uses:` is resolved to a local action or one of them. */
 import { attestBuildProvenance } from './attest-build-provenance.ts';
+import { cache } from './cache.ts';
 import { checkout } from './checkout.ts';
 import { createGithubAppToken } from './create-github-app-token.ts';
 import { setupNode } from './setup-node.ts';
@@ -12,6 +13,7 @@ export const STAND_INS: readonly StandIn[] = [
   createGithubAppToken,
   attestBuildProvenance,
   uploadArtifact,
+  cache,
 ];
 
 export type ActionReference =

@@ -23,11 +23,16 @@ export interface StandInServices {
   mask(value: string): void;
   /** Prepends a folder to PATH for later steps (GITHUB_PATH). */
   addPath(folder: string): void;
-  /** Runs when the job ends, like an action's `post:` step. */
-  atJobEnd(task: () => Promise<void>): void;
+  /** Runs when the job ends, like an action's `post:` step (it sees how the job went). */
+  atJobEnd(task: JobEndTask): void;
   /** The run's artifact folder (kept after the run). */
   artifactsDir: string;
+  /** The repository's actions/cache store (shared by runs). */
+  cacheDir: string;
 }
+
+/** A job-end task; `status` is the job's so far (a post step's `success()`). */
+export type JobEndTask = (job: { status: 'success' | 'failure' | 'cancelled' }) => Promise<void>;
 
 export interface StandInResult {
   outputs?: Record<string, string>;
