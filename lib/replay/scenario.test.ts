@@ -23,14 +23,22 @@ describe('scenarios', () => {
   });
 
   it('report which alert fired after how many requests, and PSI and recall per phase', () => {
-    const replay = { predictions: { requests: 1200 } } as ReplaySummary;
+    const replay = { predictions: { requests: 1200, flaggedShare: 0.2 }, delayedShare: 0.18 } as ReplaySummary;
     const result: ScenarioResult = {
       scenario: 'kilometres',
       summary: 'km',
       scale: 60,
       rate: 11.6,
       model: 'v1',
-      baseline: { week: '2001-05-07', changes: [], replay, transitions: [], psi: { distance: 0.01 }, recall: {} },
+      baseline: {
+        week: '2001-05-07',
+        changes: [],
+        replay,
+        transitions: [],
+        psi: { distance: 0.01 },
+        recall: {},
+        atBudget: {},
+      },
       changed: {
         week: '2001-05-07',
         changes: [{ kind: 'kilometres' }],
@@ -53,6 +61,7 @@ describe('scenarios', () => {
         ],
         psi: { distance: 0.912 },
         recall: { all: { recall: 0.41, delayed: 230 } },
+        atBudget: { all: { recall: 0.38, precision: 0.33, auc: 0.71, rows: 1300 } },
       },
       firstDriftFiring: null,
       firstQualityFiring: null,
@@ -63,6 +72,7 @@ describe('scenarios', () => {
     expect(text).toContain('TaxiwayFeatureDrift {"feature":"distance"} after 360 requests (31 s)');
     expect(text).toContain('caught first by: **drift** (drift after 360 requests)');
     expect(text).toContain('| distance | 0.010 | 0.912 |');
-    expect(text).toContain('| all | n/a (0) | 0.410 (230) |');
+    expect(text).toContain('| all | n/a (0) | 0.410 (230) | n/a | 0.380 | n/a | 0.710 |');
+    expect(text).toContain('Flagged (served threshold): 20.0% → 20.0% of rows; actually delayed: 18.0% → 18.0%.');
   });
 });

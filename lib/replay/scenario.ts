@@ -10,6 +10,7 @@
  * a real hour did in 2001.
  */
 import type { FlightTable } from '../data/flights.ts';
+import { qualityFromBuckets } from '../metrics/bucketed.ts';
 import { inlineRecorded, withRange } from '../monitoring/promql.ts';
 import { type PrometheusAlert, type PrometheusServer, startPrometheus } from '../monitoring/prometheus-server.ts';
 import { type RuleFile, scaleRuleFile } from '../monitoring/rules.ts';
@@ -107,6 +108,8 @@ export interface PhaseResult {
   psi: Record<string, number>;
   /** Recall at the served threshold per slice over the phase, and the delayed outcomes it rests on. */
   recall: Record<string, { recall: number; delayed: number }>;
+  /** Recall and precision at exactly the 20% budget and AUC per slice, from the feedback_score histograms. */
+  atBudget: Record<string, { recall: number; precision: number; auc: number; rows: number }>;
 }
 
 export interface ScenarioResult {
@@ -223,6 +226,7 @@ export async function runScenario(scenario: Scenario, options: ScenarioOptions):
         transitions,
         psi: await psiOver(prometheus!, options.rules, rangeMs),
         recall: await recallOver(prometheus!, options.rules, rangeMs),
+        atBudget: await budgetQualityOver(prometheus!, rangeMs),
       } satisfies PhaseResult;
     };
 
@@ -306,6 +310,33 @@ async function recallOver(
   return out;
 }
 
+/** Recall@20%, precision@20% and AUC per slice from the outcome-split score histograms over the phase. */
+async function budgetQualityOver(
+  p: PrometheusServer,
+  rangeMs: number,
+): Promise<Record<string, { recall: number; precision: number; auc: number; rows: number }>> {
+  const samples = await p.query(
+    withRange('sum by (slice, delayed, le) (increase(feedback_score_bucket[1h]))', rangeMs),
+  );
+  const bySlice = new Map<string, { positive: Map<number, number>; negative: Map<number, number> }>();
+  for (const s of samples) {
+    const entry = bySlice.get(s.metric.slice) ?? { positive: new Map(), negative: new Map() };
+    bySlice.set(s.metric.slice, entry);
+    const le = s.metric.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(s.metric.le);
+    (s.metric.delayed === 'true' ? entry.positive : entry.negative).set(le, s.value);
+  }
+  const out: Record<string, { recall: number; precision: number; auc: number; rows: number }> = {};
+  for (const [slice, { positive, negative }] of bySlice) {
+    const bounds = [...new Set([...positive.keys(), ...negative.keys()])].sort((a, b) => a - b);
+    // Cumulative histogram buckets → per-bucket counts.
+    const perBucket = (cumulative: Map<number, number>) =>
+      bounds.map((b, i) => Math.max(0, (cumulative.get(b) ?? 0) - (i > 0 ? (cumulative.get(bounds[i - 1]) ?? 0) : 0)));
+    const q = qualityFromBuckets({ positives: perBucket(positive), negatives: perBucket(negative) });
+    out[slice] = { recall: q.recallAtBudget, precision: q.precisionAtBudget, auc: q.auc, rows: q.rows };
+  }
+  return out;
+}
+
 async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check().catch(() => false))) {
@@ -317,6 +348,7 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what:
 /** Markdown lines for the README. */
 export function formatScenarioResult(r: ScenarioResult): string {
   const f3 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(3));
+  const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
   const features = [...new Set([...Object.keys(r.baseline.psi), ...Object.keys(r.changed.psi)])].sort();
   const slices = [...new Set([...Object.keys(r.baseline.recall), ...Object.keys(r.changed.recall)])].sort();
   const firings = r.changed.transitions
@@ -337,11 +369,13 @@ export function formatScenarioResult(r: ScenarioResult): string {
     '|---|---:|---:|',
     ...features.map((f) => `| ${f} | ${f3(r.baseline.psi[f])} | ${f3(r.changed.psi[f])} |`),
     '',
-    '| slice | recall baseline (delayed) | recall changed (delayed) |',
-    '|---|---:|---:|',
+    `Flagged (served threshold): ${pct(r.baseline.replay.predictions.flaggedShare)} → ${pct(r.changed.replay.predictions.flaggedShare)} of rows; actually delayed: ${pct(r.baseline.replay.delayedShare)} → ${pct(r.changed.replay.delayedShare)}.`,
+    '',
+    '| slice | recall at served threshold: baseline (delayed) | changed (delayed) | recall@20% baseline | changed | AUC baseline | changed |',
+    '|---|---:|---:|---:|---:|---:|---:|',
     ...slices.map(
       (s) =>
-        `| ${s} | ${f3(r.baseline.recall[s]?.recall)} (${Math.round(r.baseline.recall[s]?.delayed ?? 0)}) | ${f3(r.changed.recall[s]?.recall)} (${Math.round(r.changed.recall[s]?.delayed ?? 0)}) |`,
+        `| ${s} | ${f3(r.baseline.recall[s]?.recall)} (${Math.round(r.baseline.recall[s]?.delayed ?? 0)}) | ${f3(r.changed.recall[s]?.recall)} (${Math.round(r.changed.recall[s]?.delayed ?? 0)}) | ${f3(r.baseline.atBudget?.[s]?.recall)} | ${f3(r.changed.atBudget?.[s]?.recall)} | ${f3(r.baseline.atBudget?.[s]?.auc)} | ${f3(r.changed.atBudget?.[s]?.auc)} |`,
     ),
   ];
   return `${lines.join('\n')}\n`;
