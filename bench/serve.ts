@@ -5,7 +5,8 @@
  * process on an ephemeral port and wrk (Debian) as the load generator:
  *   (a) framework ceiling: POST /bench/echo — the same Hono app, middleware, guards, body reading
  *       and JSON parsing as a prediction, returning a fixed response of the same size;
- *   (b) single-row POST /v1/predict;
+ *   (b) single-row POST /v1/predict, and the same against a second server with MONITORING=off (no
+ *       drift counting, no prediction logging), measured back to back in each round;
  *   (c) POST /v1/predict with 256 rows per request;
  *   (d) bare ONNX Runtime in this process: score() at batch 1 and batch 256 on prebuilt inputs;
  *   a fixed-rate (open-loop) run at half of (b)'s peak on /v1/predict, and on /bench/echo at the
@@ -13,7 +14,8 @@
  *   settings compared: where inference runs (split: batches of 250 µs of scoring or more on a worker
  *   thread, smaller ones on the event loop; main thread only; worker only) and micro-batching (off,
  *   adaptive max wait 0, 1 ms).
- * Bars: (b) ≥ 75% of (a); p99 ≤ 5 ms at half of (b)'s peak; (c) rows/s ≥ 50% of (d) batch-256 rows/s.
+ * Bars: (b) ≥ 75% of (a); p99 ≤ 5 ms at half of (b)'s peak; (c) rows/s ≥ 50% of (d) batch-256 rows/s;
+ * (b) ≥ 95% of (b) with monitoring off.
  *
  * The machine is shared and its speed drifts by a third within minutes, so everything is measured
  * in rounds: each round runs (a), (b), (c) and (d) back to back, a ratio is taken within its round,
@@ -247,6 +249,9 @@ function sampleFlights(card: ModelCard, count: number): RawFlight[] {
 interface Round {
   a: Measured;
   b: Measured;
+  /** (b) against a second server with MONITORING=off (no drift counting, no prediction logging). */
+  bOff: Measured;
+  monitoringRatio: number;
   c: Measured;
   d1: BareResult;
   d256: BareResult;
@@ -331,17 +336,41 @@ async function main(): Promise<void> {
     // taken within a round and the median round counts.
     const rounds: Round[] = [];
     const pacedRuns: { echo: PacedResult[]; predict: PacedResult[]; rate: number } = { echo: [], predict: [], rate: 0 };
-    await withServer(repoDir, {}, async (server) => {
+    // Both servers keep predictions in a SQLite file, as a deployed service does.
+    const storeEnv = (name: string) => ({ PREDICTION_STORE_PATH: path.join(dir, `${name}.sqlite`) });
+    const unmonitored = await startServerProcess({
+      env: { MODEL_REPO_ROOT: repoDir, MODEL_POLL_INTERVAL_MS: '0', MONITORING: 'off', ...storeEnv('off') },
+      parseLogs: false,
+    });
+    await withServer(repoDir, storeEnv('on'), async (server) => {
+      await unmonitored.ready();
       for (let r = 0; r < REPEAT; r++) {
         const a = await measure(server, scripts.echo);
-        const b = await measure(server, scripts.single);
+        // Monitoring on and off back to back, in alternating order so neither always runs first.
+        const [b, bOff] =
+          r % 2 === 0
+            ? [await measure(server, scripts.single), await measure(unmonitored, scripts.single)]
+            : [await measure(unmonitored, scripts.single), await measure(server, scripts.single)].reverse();
         const c = await measure(server, scripts.batch);
         const d1 = await bareOrt(bytes, flights, 1, BARE_SECONDS);
         const d256 = await bareOrt(bytes, flights, BATCH_ROWS, BARE_SECONDS);
-        const round = { a, b, c, d1, d256, bOverA: b.rps / a.rps, cOverD: (c.rps * BATCH_ROWS) / d256.rowsPerSecond };
+        const round = {
+          a,
+          b,
+          bOff,
+          c,
+          d1,
+          d256,
+          bOverA: b.rps / a.rps,
+          cOverD: (c.rps * BATCH_ROWS) / d256.rowsPerSecond,
+          monitoringRatio: b.rps / bOff.rps,
+        };
         rounds.push(round);
-        console.log(`round ${r + 1}: (b)/(a) ${pct(round.bOverA)}, (c)/(d) ${pct(round.cOverD)}`);
+        console.log(
+          `round ${r + 1}: (b)/(a) ${pct(round.bOverA)}, (c)/(d) ${pct(round.cOverD)}, (b)/(b monitoring off) ${pct(round.monitoringRatio)}`,
+        );
       }
+      await unmonitored.stop();
       // Fixed rate at half of the median peak, echo and predict in turns on the same server.
       const rate = Math.round(median(rounds.map((x) => x.b.rps)) / 2);
       pacedRuns.rate = rate;
@@ -409,6 +438,7 @@ async function main(): Promise<void> {
     const lines: [string, (x: Round) => number, (x: Round) => string][] = [
       ['(a) framework ceiling POST /bench/echo', (x) => x.a.rps, (x) => row('', x.a)],
       ['(b) POST /v1/predict, 1 row', (x) => x.b.rps, (x) => row('', x.b)],
+      ['(b) same, server with MONITORING=off', (x) => x.bOff.rps, (x) => row('', x.bOff)],
       [`(c) POST /v1/predict, ${BATCH_ROWS} rows`, (x) => x.c.rps, (x) => row('', x.c, BATCH_ROWS)],
       ['(d) bare ORT score(), batch 1', (x) => x.d1.rowsPerSecond, (x) => bareRow('', x.d1)],
       [`(d) bare ORT score(), batch ${BATCH_ROWS}`, (x) => x.d256.rowsPerSecond, (x) => bareRow('', x.d256)],
@@ -460,10 +490,22 @@ async function main(): Promise<void> {
     }
 
     const failures =
-      rounds.reduce((n, x) => n + x.a.non2xx + x.a.errors + x.b.non2xx + x.b.errors + x.c.non2xx + x.c.errors, 0) +
-      [...pacedRuns.echo, ...pacedRuns.predict].reduce((n, r) => n + r.non2xx + r.errors, 0);
+      rounds.reduce(
+        (n, x) =>
+          n +
+          x.a.non2xx +
+          x.a.errors +
+          x.b.non2xx +
+          x.b.errors +
+          x.bOff.non2xx +
+          x.bOff.errors +
+          x.c.non2xx +
+          x.c.errors,
+        0,
+      ) + [...pacedRuns.echo, ...pacedRuns.predict].reduce((n, r) => n + r.non2xx + r.errors, 0);
     const ratioB = median(rounds.map((x) => x.bOverA));
     const ratioC = median(rounds.map((x) => x.cOverD));
+    const ratioMonitoring = median(rounds.map((x) => x.monitoringRatio));
     const pacedP99 = median(pacedRuns.predict.map((x) => x.p99Ms));
     const controlP99 = median(pacedRuns.echo.map((x) => x.p99Ms));
     const bars = [
@@ -482,6 +524,11 @@ async function main(): Promise<void> {
         value: `${pct(ratioC)}  (rounds: ${rounds.map((x) => pct(x.cOverD)).join(', ')})`,
         ok: ratioC >= 0.5,
       },
+      {
+        name: '(b) / (b with MONITORING=off) ≥ 95% (median round)',
+        value: `${pct(ratioMonitoring)}  (rounds: ${rounds.map((x) => pct(x.monitoringRatio)).join(', ')})`,
+        ok: ratioMonitoring >= 0.95,
+      },
       { name: 'zero non-2xx in every run', value: String(failures), ok: failures === 0 },
     ];
     console.log('\nratios and bars:');
@@ -497,7 +544,13 @@ async function main(): Promise<void> {
       rounds,
       paced: pacedRuns,
       settings,
-      ratios: { bOverA: ratioB, cOverD256: ratioC, pacedP99Ms: pacedP99, controlP99Ms: controlP99 },
+      ratios: {
+        bOverA: ratioB,
+        cOverD256: ratioC,
+        monitoring: ratioMonitoring,
+        pacedP99Ms: pacedP99,
+        controlP99Ms: controlP99,
+      },
       bars,
       loadBefore,
     };
