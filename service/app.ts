@@ -9,6 +9,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import type { RawFlight } from '../lib/features/spec.ts';
 import { MicroBatcher } from './batcher.ts';
 import type { Logger } from './logger.ts';
+import { MetricsSampler } from './dashboard-data.ts';
 import { createMonitoring, type MonitoredCard, type ModelMonitoring } from './monitoring.ts';
 import { OnlineQuality } from './online-quality.ts';
 import { inThreadStore, type PredictionStore, type StoreEvents } from './prediction-store.ts';
@@ -17,6 +18,7 @@ import type { FlightScores } from './scorer.ts';
 import { type ServiceMetrics, stageHandles } from './service-metrics.ts';
 import { RequestError } from './validation.ts';
 import { adminRoutes, RELOAD_PATH } from './routes/admin.ts';
+import { DASHBOARD_PATH, dashboardRoutes, type DashboardDeps } from './routes/dashboard.ts';
 import { type App, createRouteContext, type Env, type RouteContext, type RouteModule } from './routes/context.ts';
 import { FEEDBACK_PATH, feedbackRoutes } from './routes/feedback.ts';
 import { METRICS_PATH, metricsRoutes, OPENAPI_PATH, openApiRoutes } from './routes/metrics.ts';
@@ -86,6 +88,10 @@ export interface AppDeps {
   store?: PredictionStore;
   monitoring?: ModelMonitoring;
   quality?: OnlineQuality;
+  /** Samples the metrics for GET /dashboard; the server starts one with a timer, tests sample on request. */
+  sampler?: MetricsSampler;
+  /** The manifest's git history for the dashboard's timeline. */
+  history?: DashboardDeps['history'];
   /** Refreshes process-level gauges before /metrics renders (the server passes the real one). */
   collectProcessMetrics?: (metrics: ServiceMetrics) => void;
   /** More route groups, mounted after the service's own (the bench mounts its echo control this way). */
@@ -104,6 +110,7 @@ export const ROUTES = {
   metrics: METRICS_PATH,
   openapi: OPENAPI_PATH,
   reload: RELOAD_PATH,
+  dashboard: DASHBOARD_PATH,
 } as const;
 
 export function createApp(deps: AppDeps): Hono<Env> {
@@ -129,6 +136,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
     metricsRoutes({ quality, collectProcessMetrics: deps.collectProcessMetrics }),
     openApiRoutes,
     adminRoutes,
+    dashboardRoutes({
+      sampler: deps.sampler ?? new MetricsSampler(metrics, { sampleMs: 10_000, windowMs: 3_600_000 }),
+      history: deps.history,
+    }),
     ...(deps.routes ?? []),
   ];
   for (const mount of modules) mount(app, ctx);

@@ -43,6 +43,8 @@ export interface ServiceConfig {
   predictionStorePath: string;
   /** Drift counting and prediction logging on the predict path. */
   monitoring: boolean;
+  /** GET /dashboard: how often this process samples its metrics, and the window it keeps. */
+  dashboard: { sampleSeconds: number; windowMinutes: number };
   drainTimeoutMs: number;
   /** Delay between readiness going off and the listener closing (lets a load balancer notice). */
   drainDelayMs: number;
@@ -168,6 +170,10 @@ export function loadConfig(env: Env, cwd: string): ServiceConfig {
         ? ':memory:'
         : path.resolve(cwd, env.PREDICTION_STORE_PATH || DEFAULTS.predictionStorePath),
     monitoring: flag(env, 'MONITORING', true),
+    dashboard: {
+      sampleSeconds: integer(env, 'DASHBOARD_SAMPLE_SECONDS', 10, 1, 3600),
+      windowMinutes: integer(env, 'DASHBOARD_WINDOW_MINUTES', 60, 1, 24 * 60),
+    },
     drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', DEFAULTS.drainTimeoutMs, 0, 600_000),
     drainDelayMs: integer(env, 'DRAIN_DELAY_MS', DEFAULTS.drainDelayMs, 0, 600_000),
     logLevel,

@@ -9,6 +9,7 @@
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { type ManifestCommit, manifestHistory } from '../lib/release/manifest-history.ts';
 import { sha256Hex } from '../lib/util/hash.ts';
 import { checkRelative } from '../lib/util/repo-files.ts';
 
@@ -21,6 +22,8 @@ export interface ModelSource {
   revision(): Promise<string>;
   /** Throws MissingFileError when `file` is not there at `revision`. */
   read(revision: string, file: string): Promise<Uint8Array>;
+  /** The manifest's history, newest first (git sources; a plain folder has none). */
+  history?(limit: number): Promise<ManifestCommit[]>;
 }
 
 export class MissingFileError extends Error {
@@ -68,6 +71,7 @@ export function localGitSource(root: string, ref = 'HEAD'): ModelSource {
       return (await repo.revparse(['--verify', `${ref}^{commit}`])).trim();
     },
     read: (revision, file) => readBlob(repo, revision, file, where),
+    history: (limit) => manifestHistory(repo, limit),
   };
 }
 
@@ -129,6 +133,10 @@ export function remoteGitSource(options: RemoteGitOptions): ModelSource {
       return (await git(cacheDir, options.env).revparse(['--verify', `${ref}^{commit}`])).trim();
     },
     read: (revision, file) => readBlob(git(cacheDir, options.env), revision, file, where),
+    async history(limit) {
+      await ensureClone();
+      return manifestHistory(git(cacheDir, options.env), limit);
+    },
   };
 }
 

@@ -122,6 +122,22 @@ export function openApiDocument(config: OpenApiConfig) {
           },
         },
       },
+      '/dashboard': {
+        get: {
+          operationId: 'dashboard',
+          summary:
+            "An HTML page with this replica's charts: traffic, latency, quality by version and slice, drift, version timeline",
+          responses: { '200': { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } } },
+        },
+      },
+      '/dashboard/data': {
+        get: {
+          operationId: 'dashboardData',
+          summary:
+            "The dashboard's figures over its window (this replica's metrics sampled; see service/dashboard-data.ts)",
+          responses: { '200': { description: 'Figures', content: json({ type: 'object' }) } },
+        },
+      },
       '/healthz': {
         get: {
           operationId: 'healthz',

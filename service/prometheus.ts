@@ -53,7 +53,7 @@ abstract class Family<Child> implements Metric {
   readonly name: string;
   readonly help: string;
   readonly labelNames: readonly string[];
-  protected readonly children = new Map<string, { labels: string; child: Child }>();
+  protected readonly children = new Map<string, { labels: string; values: string[]; child: Child }>();
 
   constructor(name: string, help: string, labelNames: readonly string[]) {
     if (!NAME_PATTERN.test(name)) throw new Error(`metric name ${JSON.stringify(name)} is not a valid Prometheus name`);
@@ -79,8 +79,13 @@ abstract class Family<Child> implements Metric {
       throw new Error(`metric ${this.name} takes labels (${this.labelNames.join(', ')}), got ${values.length} values`);
     }
     const child = this.create();
-    this.children.set(key, { labels: formatLabels(this.labelNames, values), child });
+    this.children.set(key, { labels: formatLabels(this.labelNames, values), values, child });
     return child;
+  }
+
+  /** Every labelled series: its label values (in `labelNames` order) and its child. */
+  series(): { values: readonly string[]; child: Child }[] {
+    return [...this.children.values()].map(({ values, child }) => ({ values, child }));
   }
 
   /** Drops one labelled series (e.g. the info series of a model no longer served). */

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { loadOnnxScorer } from '../lib/onnx/runtime.ts';
 import { createApp, type RouteModule, type ServiceState, storeEvents, storeLimits } from './app.ts';
+import { MetricsSampler } from './dashboard-data.ts';
 import { openPredictionStore } from './prediction-store.ts';
 import { loadConfig, type ServiceConfig } from './config.ts';
 import { jsonLogger, type Logger } from './logger.ts';
@@ -119,8 +120,15 @@ export async function startService(config: ServiceConfig, options: StartOptions)
   const store = openPredictionStore(config.predictionStorePath, storeLimits(config), {
     events: storeEvents(metrics, logger),
   });
+  const sampler = new MetricsSampler(metrics, {
+    sampleMs: config.dashboard.sampleSeconds * 1000,
+    windowMs: config.dashboard.windowMinutes * 60_000,
+  });
+  sampler.start();
   const app = createApp({
     store,
+    sampler,
+    history: source.history ? (limit) => source.history!(limit) : undefined,
     config,
     models: manager,
     metrics,
@@ -179,6 +187,7 @@ export async function startService(config: ServiceConfig, options: StartOptions)
       server.closeAllConnections();
       await closed;
       stopping = true;
+      sampler.stop();
       await manager.close();
       await thread?.close();
       await store.close().catch((error: unknown) => logger.error('prediction_store_close_failed', { error }));

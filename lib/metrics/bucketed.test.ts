@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { aucFromBuckets, bucketCounts, budgetFromBuckets, qualityFromBuckets } from './bucketed.ts';
+import {
+  aucFromBuckets,
+  bucketCounts,
+  budgetFromBuckets,
+  histogramQuantile,
+  qualityFromBuckets,
+} from './bucketed.ts';
 import { alertBudget, auc } from './classification.ts';
 import { psi, psiFromCounts } from './drift.ts';
 
@@ -82,5 +88,15 @@ describe('psiFromCounts', () => {
     );
     expect(psiFromCounts([0.5, 0.5], [0, 0])).toBeNaN();
     expect(psiFromCounts([0.5, 0.5], [5, 5])).toBe(0);
+  });
+});
+
+describe('histogramQuantile', () => {
+  it('interpolates inside the bucket, like Prometheus', () => {
+    // 10 in (0, 1], 10 in (1, 2]: the median is 1, the 75th percentile 1.5.
+    expect(histogramQuantile([1, 2], [10, 10, 0], 0.5)).toBe(1);
+    expect(histogramQuantile([1, 2], [10, 10, 0], 0.75)).toBe(1.5);
+    expect(histogramQuantile([1, 2], [0, 0, 5], 0.99)).toBe(2);
+    expect(histogramQuantile([1, 2], [0, 0, 0], 0.5)).toBeNaN();
   });
 });

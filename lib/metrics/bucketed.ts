@@ -92,3 +92,25 @@ export function bucketCounts(upper: readonly number[], scores: ArrayLike<number>
   for (let i = 0; i < scores.length; i++) counts[firstAtLeast(upper, scores[i])]++;
   return counts;
 }
+
+/**
+ * The q-quantile of per-bucket counts with these upper bounds (the last bucket, above them all, is
+ * open), interpolating linearly inside the bucket as Prometheus's histogram_quantile does; NaN on no
+ * counts, the last bound when the quantile falls in the open bucket.
+ */
+export function histogramQuantile(upper: readonly number[], counts: ArrayLike<number>, q: number): number {
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) total += counts[i];
+  if (!(total > 0)) return Number.NaN;
+  const rank = q * total;
+  let below = 0;
+  for (let i = 0; i < counts.length; i++) {
+    if (below + counts[i] >= rank && counts[i] > 0) {
+      if (i >= upper.length) return upper[upper.length - 1];
+      const lower = i === 0 ? 0 : upper[i - 1];
+      return lower + ((upper[i] - lower) * (rank - below)) / counts[i];
+    }
+    below += counts[i];
+  }
+  return upper[upper.length - 1];
+}
