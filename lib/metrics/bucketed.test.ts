@@ -1,12 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  aucFromBuckets,
-  bucketCounts,
-  budgetFromBuckets,
-  histogramQuantile,
-  qualityFromBuckets,
-} from './bucketed.ts';
+import { aucFromBuckets, bucketCounts, budgetFromBuckets, histogramQuantile, qualityFromBuckets } from './bucketed.ts';
 import { alertBudget, auc } from './classification.ts';
 import { psi, psiFromCounts } from './drift.ts';
 
