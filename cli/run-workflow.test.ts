@@ -48,7 +48,7 @@ describe('npm run workflow', () => {
     expect(result.stdout).toMatch(
       /^show \| [\d:.]+ reason=cli check advance-boolean=false raw= size=large event=workflow_dispatch$/m,
     );
-    expect(result.stdout).toContain('run 1 .github/workflows/dispatch.yml: success (show success)');
+    expect(result.stdout).toContain('run 1 .github/workflows/dispatch.yml: success (show success, history success)');
     expect(result.stdout).toContain(`recorded in ${runs}`);
   });
 

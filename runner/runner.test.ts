@@ -196,6 +196,10 @@ describe('local runner on the sample workflows', () => {
     expect(text).toContain('reason=drift alert advance-boolean=true raw=true size=small event=workflow_dispatch');
     expect(text).toContain('event file inputs: {"reason":"drift alert","advance":"true"}');
     expect((await repo.recorder.read(run.id)).displayTitle).toBe('Dispatch for drift alert');
+    const history = await log(run.id, 'history');
+    expect(history).toContain('branch: main');
+    expect(history).toContain(`commits: ${(await repo.git.raw(['rev-list', '--count', 'main'])).trim()}`);
+    expect(history).toContain('credentials: 0');
     await expect(
       repo.runner.handle(workflowDispatchEvent(context(), { workflow: 'dispatch.yml', inputs: { advance: 'true' } })),
     ).rejects.toThrow(DispatchInputError);
