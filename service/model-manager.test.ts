@@ -9,7 +9,7 @@ import { createApp } from './app.ts';
 import { silentLogger, memoryLogger } from './logger.ts';
 import { type LoadScorer, ModelManager } from './model-manager.ts';
 import { inThreadScorer } from './scorer.ts';
-import { directorySource, localGitSource, type ModelSource, remoteGitSource } from './model-source.ts';
+import { directorySource, gitEnvironment, localGitSource, type ModelSource, remoteGitSource } from './model-source.ts';
 import { createServiceMetrics } from './service-metrics.ts';
 import {
   corruptArtifact,
@@ -442,6 +442,38 @@ describe('ModelManager', () => {
     await m.close();
     const { rm } = await import('node:fs/promises');
     await rm(cacheDir, { recursive: true, force: true });
+  });
+
+  it('follows a remote from a shell whose environment sets an editor, a pager and an ssh command', async () => {
+    // simple-git refuses to run with EDITOR/PAGER/GIT_SSH_COMMAND… in the environment it is given
+    // unless told; the service passes the operator's environment (server.ts: process.env).
+    await resetToA();
+    const cacheDir = path.join(repo.dir, '..', `${path.basename(repo.dir)}-shell-clone`);
+    const env = {
+      ...process.env,
+      EDITOR: 'vi',
+      GIT_EDITOR: 'vi',
+      PAGER: 'less',
+      GIT_PAGER: 'less',
+      GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
+    };
+    const source = remoteGitSource({ url: `file://${repo.dir}`, branch: 'main', cacheDir, env });
+    const { m } = manager(source);
+    expect(await m.sync('startup')).toMatchObject({ result: 'loaded', version: repo.models.a.version });
+    await repo.promote(entryOf(repo.models.b));
+    expect(await m.sync('poll')).toMatchObject({ result: 'loaded', version: repo.models.b.version });
+    await m.close();
+    await resetToA();
+    const { rm } = await import('node:fs/promises');
+    await rm(cacheDir, { recursive: true, force: true });
+  });
+
+  it('runs git without the interactive variables and never prompting', () => {
+    expect(gitEnvironment({ EDITOR: 'vi', Pager: 'less', GIT_SSH_COMMAND: 'ssh', PATH: '/bin' })).toEqual({
+      GIT_SSH_COMMAND: 'ssh',
+      PATH: '/bin',
+      GIT_TERMINAL_PROMPT: '0',
+    });
   });
 
   it('reports an unreachable remote as source_error', async () => {

@@ -37,10 +37,47 @@ export class MissingFileError extends Error {
 
 const GIT_TIMEOUT_MS = 120_000;
 
-function git(dir: string, env?: Record<string, string | undefined>): SimpleGit {
-  const instance = simpleGit({ baseDir: dir, timeout: { block: GIT_TIMEOUT_MS } });
+/**
+ * Variables only interactive git reads (editors, pagers, external diff, templates for new
+ * repositories). Shells often set them; simple-git refuses to run with any of them in the
+ * environment it is given, and clone/fetch/cat-file never use them, so they are dropped.
+ */
+const INTERACTIVE_GIT_VARIABLES = new Set([
+  'EDITOR',
+  'GIT_EDITOR',
+  'GIT_SEQUENCE_EDITOR',
+  'PAGER',
+  'GIT_PAGER',
+  'GIT_EXTERNAL_DIFF',
+  'GIT_TEMPLATE_DIR',
+]);
+
+/** The process environment git runs with: without the interactive variables, never prompting. */
+export function gitEnvironment(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const result: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!INTERACTIVE_GIT_VARIABLES.has(name.toUpperCase())) result[name] = value;
+  }
   // Never wait for a password prompt: a deploy hook or poll must fail, not hang.
-  return env ? instance.env({ ...env, GIT_TERMINAL_PROMPT: '0' }) : instance;
+  result.GIT_TERMINAL_PROMPT = '0';
+  return result;
+}
+
+function git(dir: string, env?: Record<string, string | undefined>): SimpleGit {
+  // How the operator reaches the remote (an ssh command, an askpass helper, git config from the
+  // environment, a proxy) is the operator's own environment, not request input: allowed.
+  const instance = simpleGit({
+    baseDir: dir,
+    timeout: { block: GIT_TIMEOUT_MS },
+    unsafe: {
+      allowUnsafeSshCommand: true,
+      allowUnsafeAskPass: true,
+      allowUnsafeConfigPaths: true,
+      allowUnsafeConfigEnvCount: true,
+      allowUnsafeGitProxy: true,
+    },
+  });
+  return env ? instance.env(gitEnvironment(env)) : instance;
 }
 
 async function readBlob(repo: SimpleGit, revision: string, file: string, where: string): Promise<Uint8Array> {
