@@ -4,13 +4,13 @@
  * when the monitor runs twice, drift dispatches one retrain, a healthy service gets nothing. The
  * service is a scrape text (the rules read only /metrics), so each case states its figures.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/index.ts';
-import { git, seedBareRepository } from '../demo/workspace.ts';
+import { git } from '../demo/workspace.ts';
+import { monitorBareRepository } from '../../testing/monitor-repo.ts';
 import type { Forge } from '../forge/forge.ts';
 import { createOctokitForge } from '../forge/octokit-forge.ts';
 import { urlWithToken } from '../gitops/git-remote.ts';
@@ -29,8 +29,6 @@ import { loadRuleFile, type RuleFile } from './rules.ts';
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const FULL_NAME = 'taxiway/flight-delay';
 const SERVICE = 'http://127.0.0.1:9/';
-const TRAIN_YML =
-  'name: train\non:\n  workflow_dispatch:\n    inputs:\n      reason:\n        required: false\njobs:\n  train:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo train\n';
 
 let dir: string;
 let emulator: Emulator;
@@ -74,22 +72,7 @@ async function checkout(name: string): Promise<string> {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'taxiway-monitor-'));
-  const bare = path.join(dir, 'flight-delay.git');
-  await seedBareRepository(REPO_ROOT, bare);
-  // The lifecycle's train.yml, if this commit has none yet: dispatches need a workflow file.
-  if (!existsSync(path.join(REPO_ROOT, '.github/workflows/train.yml'))) {
-    const seed = path.join(dir, 'seed');
-    await git(dir, ['clone', '--quiet', bare, seed]);
-    await git(seed, ['config', 'user.name', 't']);
-    await git(seed, ['config', 'user.email', 'monitor-test@example.com']);
-    await import('node:fs/promises').then(async (fs) => {
-      await fs.mkdir(path.join(seed, '.github/workflows'), { recursive: true });
-      await fs.writeFile(path.join(seed, '.github/workflows/train.yml'), TRAIN_YML);
-    });
-    await git(seed, ['add', '-A']);
-    await git(seed, ['commit', '--quiet', '-m', 'train.yml']);
-    await git(seed, ['push', '--quiet', 'origin', 'HEAD:main']);
-  }
+  const bare = await monitorBareRepository(REPO_ROOT, dir);
   emulator = await startEmulator({ repositories: [{ owner: 'taxiway', name: 'flight-delay', path: bare }] });
   token = emulator.mintToken({
     permissions: { contents: 'write', pull_requests: 'write', actions: 'write' },

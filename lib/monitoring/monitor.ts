@@ -409,6 +409,8 @@ export interface MonitorOptions extends Omit<ActOptions, 'evaluation'> {
   prometheusUrl?: string;
   /** The service's base URL: scraped when no Prometheus is configured. */
   serviceUrl?: string;
+  /** The job label a scrape's samples get (Prometheus's job name; default taxiway). */
+  job?: string;
   fetch?: typeof fetch;
 }
 
