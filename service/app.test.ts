@@ -344,6 +344,10 @@ describe('challenger', () => {
     expect(metrics.shadowDisagreements.labels('v-shadow').value).toBe(1);
     expect(metrics.shadowDifference.labels('v-shadow').count).toBe(3);
     expect(metrics.predictions.labels('v-shadow').value).toBe(0);
+    // Both models' scoring calls are timed, by role, for the release step's latency comparison.
+    expect(metrics.modelInference.labels('v-shadow', 'shadow').count).toBe(1);
+    expect(metrics.modelInference.labels('v-fake', 'served').count).toBe(1);
+    expect(metrics.modelInference.labels('v-shadow', 'served').count).toBe(0);
     expect(provider.challengerModel.holds).toBe(0);
   });
 });

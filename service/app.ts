@@ -15,7 +15,7 @@ import { OnlineQuality } from './online-quality.ts';
 import { inThreadStore, type PredictionStore, type StoreEvents } from './prediction-store.ts';
 import type { SyncOutcome } from './model-manager.ts';
 import type { FlightScores } from './scorer.ts';
-import { type ServiceMetrics, stageHandles } from './service-metrics.ts';
+import { perVersion, type ServiceMetrics, stageHandles } from './service-metrics.ts';
 import { RequestError } from './validation.ts';
 import { adminRoutes, RELOAD_PATH } from './routes/admin.ts';
 import { DASHBOARD_PATH, dashboardRoutes, type DashboardDeps } from './routes/dashboard.ts';
@@ -179,6 +179,7 @@ export function storeEvents(metrics: ServiceMetrics, logger: Logger): StoreEvent
 /** The serving batcher, reporting each ONNX Runtime call's stages and rows. */
 function statsBatcher({ config, metrics, now }: RouteContext): MicroBatcher {
   const stages = stageHandles(metrics.stageDuration);
+  const inference = perVersion((v) => metrics.modelInference.labels(v, 'served'));
   return new MicroBatcher({
     ...config.batching,
     now,
@@ -186,6 +187,7 @@ function statsBatcher({ config, metrics, now }: RouteContext): MicroBatcher {
       stages.features.observe(b.featuresSeconds);
       stages.inference.observe(b.inferenceSeconds);
       metrics.batchRows.observe(b.rows);
+      inference(b.version).observe(b.featuresSeconds + b.inferenceSeconds);
     },
   });
 }

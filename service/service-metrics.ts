@@ -113,6 +113,12 @@ export function createServiceMetrics(registry = new Registry()) {
       [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5],
       ['version'],
     ),
+    modelInference: registry.histogram(
+      'model_inference_duration_seconds',
+      'Time of one scoring call (features and ONNX Runtime) by model version and role: served (answered a request, champion or canary) or shadow (scored off the hot path). Divide _sum by predictions_total or shadow_predictions_total for the time per row.',
+      STAGE_BUCKETS,
+      ['version', 'role'],
+    ),
     shadowSkipped: registry.counter(
       'shadow_skipped_total',
       'Rows not shadow-scored because the shadow queue was full (the hot path always wins).',

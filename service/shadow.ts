@@ -21,7 +21,13 @@ export type ShadowScorer = (flights: readonly RawFlight[], served: Float32Array,
 
 /** A function that shadow-scores rows the champion served (skipped when the shadow queue is full). */
 export function shadowScorer({ metrics, logger, batching, now, acquire }: ShadowOptions): ShadowScorer {
-  const batcher = new MicroBatcher({ ...batching, now });
+  const inference = perVersion((v) => metrics.modelInference.labels(v, 'shadow'));
+  // Its own calls are timed too, so the evidence of a release step compares the two models' latency.
+  const batcher = new MicroBatcher({
+    ...batching,
+    now,
+    onBatch: (b) => inference(b.version).observe(b.featuresSeconds + b.inferenceSeconds),
+  });
   const series = perVersion((v) => ({
     predictions: metrics.shadowPredictions.labels(v),
     disagreements: metrics.shadowDisagreements.labels(v),

@@ -5,7 +5,7 @@
 import type { SimpleGit } from 'simple-git';
 import type { ProductionManifest } from '../manifest/schema.ts';
 import { MANIFEST_PATH, parseManifest } from '../manifest/store.ts';
-import { isPromotion, parseTrailers, revertedCommit, type Trailers } from './trailers.ts';
+import { isPromotion, isReleaseStep, parseTrailers, revertedCommit, type Trailers } from './trailers.ts';
 import { errorMessage } from '../util/errors.ts';
 
 export interface ManifestCommit {
@@ -15,7 +15,8 @@ export interface ManifestCommit {
   subject: string;
   message: string;
   trailers: Trailers;
-  kind: 'promotion' | 'rollback' | 'other';
+  /** `release-step`: a challenger put in shadow or canary (lib/release/challenger-step.ts). */
+  kind: 'promotion' | 'release-step' | 'rollback' | 'other';
   /** The commit this one reverts, if it is a revert. */
   reverts: string | null;
   /** The manifest as this commit left it; null when the commit deleted it. */
@@ -48,7 +49,13 @@ export async function manifestHistory(git: SimpleGit, limit = Number.POSITIVE_IN
       subject: message.split('\n')[0],
       message,
       trailers: parseTrailers(message),
-      kind: isPromotion(message) ? 'promotion' : reverts ? 'rollback' : 'other',
+      kind: isPromotion(message)
+        ? 'promotion'
+        : isReleaseStep(message)
+          ? 'release-step'
+          : reverts
+            ? 'rollback'
+            : 'other',
       reverts,
       manifest: await manifestAt(git, commit),
     });

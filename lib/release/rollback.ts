@@ -44,12 +44,13 @@ export function rollbackTarget(history: ManifestCommit[]): ManifestCommit {
   const reverted = new Set<string>();
   for (const entry of history) {
     if (entry.reverts) reverted.add(entry.reverts);
-    if (entry.kind !== 'promotion') continue;
+    // A shadow or canary step is undone the same way: an alert during a canary reverts it.
+    if (entry.kind !== 'promotion' && entry.kind !== 'release-step') continue;
     const isReverted = [...reverted].some((sha) => entry.commit.startsWith(sha) || sha.startsWith(entry.commit));
     if (!isReverted) return entry;
   }
   throw new Error(
-    `nothing to roll back: no promotion in the history of ${MANIFEST_PATH} that has not been reverted already`,
+    `nothing to roll back: no promotion or release step in the history of ${MANIFEST_PATH} that has not been reverted already`,
   );
 }
 
@@ -82,9 +83,9 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
       throw new Error(
         `commit ${options.commit} did not change ${MANIFEST_PATH}; name a promotion commit (git log -- ${MANIFEST_PATH})`,
       );
-    if (found.kind !== 'promotion')
+    if (found.kind !== 'promotion' && found.kind !== 'release-step')
       throw new Error(
-        `commit ${options.commit} ("${found.subject}") is not a promotion (no Model-Version/Gate-Verdict trailers)`,
+        `commit ${options.commit} ("${found.subject}") is not a promotion (no Model-Version/Gate-Verdict trailers) or release step (no Release-Step trailer)`,
       );
     const reverter = history.find((h) => h.reverts && sha.startsWith(h.reverts));
     if (reverter)
@@ -96,14 +97,19 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
     target = rollbackTarget(history);
   }
   const rolledBack = target.trailers['Model-Version'];
+  const step = target.kind === 'release-step' ? target.subject : undefined;
   const previousVersion = target.trailers['Previous-Version'];
-  if (!previousVersion || previousVersion === 'none') {
+  const current = await readManifest(files);
+  if (step) {
+    if (current?.challenger?.version !== rolledBack)
+      throw new Error(
+        `refusing to roll back "${step}": ${rolledBack} is not the challenger (${MANIFEST_PATH} names ${current?.challenger?.version ?? 'none'})`,
+      );
+  } else if (!previousVersion || previousVersion === 'none') {
     throw new Error(
       `refusing to roll back ${rolledBack}: promotion ${target.commit.slice(0, 12)} made the first champion, so there is no previous version to return to`,
     );
-  }
-  const current = await readManifest(files);
-  if (current?.champion.version !== rolledBack) {
+  } else if (current?.champion.version !== rolledBack) {
     throw new Error(
       `refusing to roll back ${rolledBack}: it is not the champion (${MANIFEST_PATH} names ${current?.champion.version ?? 'none'}); name the promotion of the current champion`,
     );
@@ -130,6 +136,7 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
       restored: manifest.champion.version,
       reverts: target.commit,
       reason: options.reason,
+      step,
     });
     await git.raw(['commit', '--quiet', '-m', message]);
     const commit = (await git.revparse(['HEAD'])).trim();

@@ -6,6 +6,7 @@
 
 export const PROMOTE_SUBJECT_PREFIX = 'promote flight-delay ';
 export const ROLLBACK_SUBJECT_PREFIX = 'rollback flight-delay ';
+export const RELEASE_STEP_SUBJECT_PREFIX = 'release flight-delay ';
 
 export type Trailers = Record<string, string>;
 
@@ -42,6 +43,45 @@ export function isPromotion(message: string): boolean {
   );
 }
 
+/** A shadow or canary step of a progressive release (lib/release/challenger-step.ts). */
+export function isReleaseStep(message: string): boolean {
+  const trailers = parseTrailers(message);
+  return (
+    message.startsWith(RELEASE_STEP_SUBJECT_PREFIX) &&
+    Boolean(trailers['Model-Version']) &&
+    (trailers['Release-Step'] === 'shadow' || trailers['Release-Step'] === 'canary')
+  );
+}
+
+export interface ReleaseStepMessage {
+  version: string;
+  step: 'shadow' | 'canary';
+  traffic: number;
+  champion: string;
+  reason?: string;
+  run?: { id?: string; url?: string };
+}
+
+export function releaseStepMessage(r: ReleaseStepMessage): string {
+  const share = `${Number((r.traffic * 100).toFixed(2))}%`;
+  const what =
+    r.step === 'shadow'
+      ? `${r.version} scores the same requests as champion ${r.champion} off the hot path and answers none of them.`
+      : `${r.version} answers a sticky ${share} of flights; champion ${r.champion} answers the rest.`;
+  const body = [what, 'Undo: the rollback workflow (a git revert of this commit).'];
+  if (r.reason?.trim()) body.push(`Reason: ${trailerValue(r.reason)}`);
+  const trailers: [string, string][] = [
+    ['Model-Version', r.version],
+    ['Release-Step', r.step],
+    ['Challenger-Traffic', String(r.traffic)],
+    ['Champion-Version', r.champion],
+  ];
+  if (r.run?.id) trailers.push(['Run-Id', r.run.id]);
+  if (r.run?.url) trailers.push(['Run-Url', r.run.url]);
+  const subject = `${RELEASE_STEP_SUBJECT_PREFIX}${r.version}: ${r.step === 'shadow' ? 'shadow' : `canary ${share}`}`;
+  return `${subject}\n\n${body.join('\n')}\n\n${trailers.map(([k, v]) => `${k}: ${trailerValue(v)}`).join('\n')}\n`;
+}
+
 export interface PromotionMessage {
   version: string;
   sha256: string;
@@ -74,11 +114,17 @@ export interface RollbackMessage {
   restored: string;
   reverts: string;
   reason?: string;
+  /** The reverted commit is a shadow or canary step (its subject): the champion never changed. */
+  step?: string;
 }
 
 export function rollbackMessage(r: RollbackMessage): string {
-  const body = [`This reverts commit ${r.reverts} (${PROMOTE_SUBJECT_PREFIX}${r.rolledBack}).`];
-  body.push(`Champion ${r.restored} is restored; ${r.rolledBack} stays in the registry as retired.`);
+  const body = [`This reverts commit ${r.reverts} (${r.step ?? `${PROMOTE_SUBJECT_PREFIX}${r.rolledBack}`}).`];
+  body.push(
+    r.step
+      ? `Champion ${r.restored} answers every request again; the challenger ${r.rolledBack} is back where it was before that step.`
+      : `Champion ${r.restored} is restored; ${r.rolledBack} stays in the registry as retired.`,
+  );
   if (r.reason) body.push(`Reason: ${r.reason.trim()}`);
   const trailers = [`Model-Version: ${r.restored}`, `Rolled-Back-Version: ${r.rolledBack}`, `Reverts: ${r.reverts}`];
   return `${ROLLBACK_SUBJECT_PREFIX}${r.rolledBack} to ${r.restored}\n\n${body.join('\n')}\n\n${trailers.join('\n')}\n`;
