@@ -142,7 +142,7 @@ async function main(): Promise<void> {
       onProgress: (p) => {
         if ((p.iteration + 1) % 100 === 0)
           console.log(
-            `  iteration ${p.iteration + 1}: valid log loss ${p.validLoss?.toFixed(5)}, ${seconds(p.elapsedMs)}`,
+            `  iteration ${p.iteration + 1}: valid log loss ${p.validLoss?.toFixed(5)}${p.validAuc === undefined ? '' : `, AUC ${p.validAuc.toFixed(4)}`}, ${seconds(p.elapsedMs)}`,
           );
       },
     });

@@ -5,8 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { GbdtParams } from '../lib/ml/gbdt/booster.ts';
+import { EARLY_STOPPING_METRICS, type EarlyStoppingMetric } from '../lib/ml/gbdt/early-stopping.ts';
 import { trainModel } from '../lib/training/run.ts';
-import { exitWithError, numberFlag } from './cli-support.ts';
+import { UsageError, exitWithError, numberFlag } from './cli-support.ts';
 import { errorMessage } from '../lib/util/errors.ts';
 
 const USAGE = `usage: npm run train -- [--as-of <ISO date>] [--out <dir>] [options]
@@ -19,6 +20,8 @@ const USAGE = `usage: npm run train -- [--as-of <ISO date>] [--out <dir>] [optio
   --max-leaves <n>      leaves per tree
   --max-depth <n>       depth limit
   --seed <n>            random seed
+  --early-stopping-rounds <n>    trees without improvement before stopping (0 = never)
+  --early-stopping-metric <m>    auc or logloss on the validation week
   --no-baseline         skip the logistic-regression baseline
 `;
 
@@ -33,6 +36,8 @@ async function main(): Promise<void> {
       'max-leaves': { type: 'string' },
       'max-depth': { type: 'string' },
       seed: { type: 'string' },
+      'early-stopping-rounds': { type: 'string' },
+      'early-stopping-metric': { type: 'string' },
       'no-baseline': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -52,6 +57,15 @@ async function main(): Promise<void> {
   set('maxLeaves', 'max-leaves', true);
   set('maxDepth', 'max-depth', true);
   set('seed', 'seed', true);
+  set('earlyStoppingRounds', 'early-stopping-rounds', true);
+  const metric = values['early-stopping-metric'];
+  if (metric !== undefined) {
+    if (!EARLY_STOPPING_METRICS.includes(metric as EarlyStoppingMetric))
+      throw new UsageError(
+        `--early-stopping-metric must be one of ${EARLY_STOPPING_METRICS.join(', ')}, got ${metric}`,
+      );
+    params.earlyStoppingMetric = metric as EarlyStoppingMetric;
+  }
   const trainDays =
     values['train-days'] === undefined
       ? undefined

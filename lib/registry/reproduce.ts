@@ -18,9 +18,11 @@ export function retrainOptions(card: ModelCard): RetrainOptions {
     ...params
   } = card.params as Record<string, unknown>;
   // threads is dropped: the booster's histogram sums are exact, so the artifact does not depend on it.
+  // Cards from before earlyStoppingMetric existed stopped on validation log loss.
+  const earlyStoppingMetric = params.earlyStoppingMetric ?? 'logloss';
   return {
     asOf: card.data.asOf,
     trainDays: typeof trainDays === 'number' ? trainDays : undefined,
-    params: { ...(params as Partial<GbdtParams>), seed: card.seed },
+    params: { ...(params as Partial<GbdtParams>), earlyStoppingMetric, seed: card.seed } as Partial<GbdtParams>,
   };
 }

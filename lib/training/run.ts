@@ -100,7 +100,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   );
 
   log(
-    `training GBDT: up to ${params.trees} trees, ${params.maxLeaves} leaves, depth ${params.maxDepth}, learning rate ${params.learningRate}`,
+    `training GBDT: up to ${params.trees} trees, ${params.maxLeaves} leaves, depth ${params.maxDepth}, learning rate ${params.learningRate}, early stopping on validation ${params.earlyStoppingMetric} (patience ${params.earlyStoppingRounds})`,
   );
   let lastReport = 0;
   const gbdt = await timed('trainMs', () =>
@@ -108,7 +108,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       onProgress: (p) => {
         if (p.elapsedMs - lastReport < 2000 && p.iteration + 1 < params.trees) return;
         lastReport = p.elapsedMs;
-        const loss = p.validLoss === undefined ? '' : `, validation log loss ${p.validLoss.toFixed(5)}`;
+        const loss =
+          (p.validLoss === undefined ? '' : `, validation log loss ${p.validLoss.toFixed(5)}`) +
+          (p.validAuc === undefined ? '' : `, AUC ${p.validAuc.toFixed(4)}`);
         log(`  tree ${p.iteration + 1}/${params.trees}${loss} (${(p.elapsedMs / 1000).toFixed(1)} s)`);
       },
     }),

@@ -11,6 +11,8 @@ import {
   predictRawRow,
 } from './model.ts';
 import { logLoss } from './objective.ts';
+import { auc } from '../../metrics/classification.ts';
+import { replayEarlyStopping } from './early-stopping.ts';
 import { rankAuc, synthetic, xorData } from '../../../testing/gbdt-data.ts';
 
 const rawScores = (model: GbdtModel, m: Matrix) => {
@@ -83,7 +85,7 @@ describe('trainGbdt', () => {
     expect(gbdtAuc).toBeGreaterThan(baseAuc + 0.2);
   });
 
-  it('early stopping keeps the trees of the best validation iteration', async () => {
+  it('early stopping on log loss keeps the trees of the best validation iteration', async () => {
     const train = xorData(3000, 4, 0.3);
     const valid = xorData(3000, 5, 0.3);
     const result = await trainGbdt(train, valid, {
@@ -93,6 +95,7 @@ describe('trainGbdt', () => {
       maxDepth: 10,
       minDataInLeaf: 2,
       earlyStoppingRounds: 10,
+      earlyStoppingMetric: 'logloss',
       threads: 1,
     });
     const losses = result.history.map((h) => h.validLoss);
@@ -104,6 +107,33 @@ describe('trainGbdt', () => {
     // The kept model's validation loss is the best one, computed independently.
     const scores = rawScores(result.model, valid);
     expect(logLoss(valid.labels, scores)).toBe(losses[best]);
+  });
+
+  it('early stopping on AUC keeps the best-AUC prefix of the longer run, as the replay predicts', async () => {
+    const train = xorData(3000, 4, 0.3);
+    const valid = xorData(3000, 5, 0.3);
+    const params = { trees: 120, learningRate: 0.5, maxLeaves: 64, maxDepth: 10, minDataInLeaf: 2, threads: 1 };
+    const long = await trainGbdt(train, valid, { ...params, earlyStoppingMetric: 'auc', earlyStoppingRounds: 0 });
+    expect(long.model.trees).toHaveLength(120);
+    const aucs = long.history.map((h) => h.validAuc as number);
+    // Each recorded AUC is lib/metrics' AUC of the kept model's scores at that iteration.
+    const prefix = (n: number) => ({ ...long.model, trees: long.model.trees.slice(0, n) });
+    expect(auc(valid.labels, rawScores(prefix(7), valid))).toBe(aucs[6]);
+    const replay = replayEarlyStopping(long.history, 'auc', 10);
+    expect(replay.trained).toBeLessThan(120);
+    const stopped = await trainGbdt(train, valid, { ...params, earlyStoppingMetric: 'auc', earlyStoppingRounds: 10 });
+    expect(stopped.history).toEqual(long.history.slice(0, replay.trained));
+    expect(stopped.bestIteration + 1).toBe(replay.kept);
+    expect(aucs[stopped.bestIteration]).toBe(Math.max(...aucs.slice(0, replay.trained)));
+    expect(JSON.stringify(stopped.model)).toBe(JSON.stringify(prefix(replay.kept)));
+  });
+
+  it('refuses to stop on AUC when the validation rows have one class', async () => {
+    const train = xorData(2000, 4);
+    const valid = { ...xorData(100, 5), labels: new Uint8Array(100) };
+    await expect(trainGbdt(train, valid, { trees: 3, earlyStoppingMetric: 'auc', threads: 1 })).rejects.toThrow(
+      'validation AUC is undefined',
+    );
   });
 
   it('predictRawRow agrees exactly with the booster’s internal predictions', async () => {
