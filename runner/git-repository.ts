@@ -44,8 +44,26 @@ export async function gitRepository(options: GitRepositoryOptions): Promise<Repo
   await mirror.raw(['init', '--bare', '--quiet']);
   const remotes = await mirror.getRemotes();
   if (!remotes.some((r) => r.name === 'origin')) await mirror.raw(['remote', 'add', '--mirror=fetch', 'origin', url]);
-  const refresh = async () => {
+  // One fetch at a time: events handled at once (a merge's push and its pull request `closed`) would
+  // otherwise race on the mirror's ref locks. A call during a fetch waits for one more fetch after
+  // it, shared by every call that arrives meanwhile, so it always sees what was pushed before it.
+  let fetching: Promise<void> | null = null;
+  let next: Promise<void> | null = null;
+  const fetchOnce = async () => {
     await mirror.raw(['fetch', '--prune', '--quiet', 'origin']);
+  };
+  const refresh = (): Promise<void> => {
+    if (!fetching) {
+      fetching = fetchOnce().finally(() => (fetching = null));
+      return fetching;
+    }
+    next ??= fetching
+      .catch(() => {})
+      .then(() => {
+        next = null;
+        return refresh();
+      });
+    return next;
   };
   await refresh();
 
