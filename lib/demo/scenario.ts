@@ -1,0 +1,41 @@
+/**
+ * What a demo scenario is given and gives back. Scenarios are registered by name in
+ * `scenarios.ts`; `runDemo` starts the stack, runs one, and returns its timeline and figures.
+ */
+import type { DemoStack } from './stack.ts';
+import type { Timeline } from './timeline.ts';
+
+export interface DemoSettings {
+  /** Days of training data for the scheduled run (the TRAIN_DAYS repository variable). */
+  trainDays: number;
+  /** The worse candidate's dispatch inputs. */
+  badTrainDays: number;
+  badParams: string;
+}
+
+export const DEFAULT_SETTINGS: DemoSettings = {
+  // 84 days (12 weeks) before the validation week: the shortest window measured to pass the gate
+  // against the committed champion (28 and 56 days fail on slice AUC), ~50 s of training here.
+  trainDays: 84,
+  // A week of data and five trees: fails the floors, non-regression and most slices, in ~10 s.
+  badTrainDays: 7,
+  badParams: '{"trees": 5}',
+};
+
+export interface DemoContext {
+  stack: DemoStack;
+  timeline: Timeline;
+  settings: DemoSettings;
+  log: (line: string) => void;
+  /** Named measurements in ms (merge → serving, revert → serving, …). */
+  figures: Record<string, number>;
+  /** Where to look afterwards: label → URL. */
+  where: { label: string; url: string }[];
+}
+
+export interface DemoScenario {
+  name: string;
+  /** One line for `npm run demo -- --help`. */
+  summary: string;
+  run(context: DemoContext): Promise<void>;
+}
