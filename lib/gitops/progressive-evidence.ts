@@ -7,7 +7,8 @@
  * recall at the 20% budget of each model over the flights it answered.
  *
  * The bars a step must clear are in `STEP_POLICY`; `stepBars` says which pass, naming the figure
- * and the bar, and the markdown goes on the step's pull request.
+ * and the bar, and the markdown goes on the step's pull request. Percentiles are interpolated inside
+ * the service's histogram buckets (2.5× wide for scoring calls), so latency ratios are coarse.
  */
 import { histogramQuantile, qualityFromBuckets, type BucketedQuality } from '../metrics/bucketed.ts';
 import { errorMessage } from '../util/errors.ts';
@@ -18,7 +19,7 @@ export interface StepPolicy {
   minShadowRows: number;
   /** Canary step: share of shadow rows whose flag equals the served flag. */
   minAgreement: number;
-  /** Canary and champion steps: challenger time per row ≤ this × the champion's. */
+  /** Canary and champion steps: challenger median scoring call ≤ this × the champion's. */
   maxLatencyRatio: number;
   /** Champion step: rows the challenger answered in canary. */
   minCanaryRows: number;
@@ -243,6 +244,10 @@ const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : 'n/a');
 const ms = (x: number) => (Number.isFinite(x) ? `${x < 1 ? x.toFixed(3) : x.toFixed(2)} ms` : 'n/a');
 
+/**
+ * The challenger's median scoring call against the champion's served one. The median, not the mean
+ * per row: one descheduled call on a busy machine is a 30 ms spike that moves a mean by half.
+ */
 function latencyBar(
   id: string,
   challenger: Latency | null,
@@ -250,17 +255,17 @@ function latencyBar(
   policy: StepPolicy,
   role: string,
 ): Bar {
-  if (!challenger || !champion || !Number.isFinite(challenger.perRowMs) || !Number.isFinite(champion.perRowMs))
+  if (!challenger || !champion || !Number.isFinite(challenger.p50Ms) || !Number.isFinite(champion.p50Ms))
     return {
       id,
       pass: false,
       detail: `no ${role} scoring calls of the challenger or served calls of the champion yet`,
     };
-  const ratio = challenger.perRowMs / champion.perRowMs;
+  const ratio = challenger.p50Ms / champion.p50Ms;
   return {
     id,
     pass: ratio <= policy.maxLatencyRatio,
-    detail: `challenger ${ms(challenger.perRowMs)} per row (${role}) vs champion ${ms(champion.perRowMs)}: ${f3(ratio)}× ≤ ${policy.maxLatencyRatio}×`,
+    detail: `challenger p50 ${ms(challenger.p50Ms)} per call (${role}) vs champion ${ms(champion.p50Ms)}: ${f3(ratio)}× ≤ ${policy.maxLatencyRatio}×`,
   };
 }
 
@@ -371,4 +376,34 @@ export function evidenceMarkdown(input: {
     `_Scraped ${e.scrapedAt} from ${e.sources.length} replica${e.sources.length === 1 ? '' : 's'} (counters summed): ${e.sources.map((s) => `\`${s}\``).join(', ')}. Counters run since each replica started; in canary the two models answer disjoint sticky shares of the same stream. Percentiles are interpolated within histogram buckets._`,
   );
   return lines.join('\n');
+}
+
+/** STEP_POLICY with overrides from JSON (`{"minShadowRows": 50}`); unknown keys and non-numbers refused. */
+export function parseStepPolicy(text: string): StepPolicy {
+  if (!text.trim()) return { ...STEP_POLICY };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`policy is not JSON: ${errorMessage(error)}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error('policy must be a JSON object of bars, like {"minShadowRows": 500}');
+  const policy = { ...STEP_POLICY };
+  for (const [key, v] of Object.entries(value)) {
+    if (!(key in STEP_POLICY))
+      throw new Error(`policy.${key} is not a bar (expected one of ${Object.keys(STEP_POLICY).join(', ')})`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new Error(`policy.${key} must be a number ≥ 0, got ${JSON.stringify(v)}`);
+    policy[key as keyof StepPolicy] = v;
+  }
+  return policy;
+}
+
+/** Each replica's /metrics from service base URLs (whitespace- or comma-separated). */
+export function metricsUrlsOf(serviceUrls: string): string[] {
+  return serviceUrls
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((url) => (url.endsWith('/metrics') ? url : `${url.replace(/\/+$/, '')}/metrics`));
 }

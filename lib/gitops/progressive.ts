@@ -178,3 +178,20 @@ export async function publishReleaseStep(options: PublishReleaseStepOptions): Pr
   log(`${RELEASE_EVIDENCE_CONTEXT} ${ready ? 'success' : 'failure'} on ${result.commit.slice(0, 12)}`);
   return { result, branch, pullRequest, pullRequestCreated: !open, comment, evidence, bars, ready };
 }
+
+/** The job summary of the step. */
+export function releaseStepSummary(p: PublishedReleaseStep): string {
+  return [
+    `## Release step \`${p.result.step}\` for \`${p.result.version}\`: pull request [#${p.pullRequest.number}](${p.pullRequest.htmlUrl}) ${p.pullRequestCreated ? 'opened' : 'updated'}`,
+    '',
+    `Branch \`${p.branch}\` at \`${p.result.commit}\`. Live-traffic evidence: [the ${RELEASE_EVIDENCE_CONTEXT} comment](${p.comment.htmlUrl}) — ${
+      p.ready
+        ? 'every bar passed'
+        : `not yet: ${p.bars
+            .filter((b) => !b.pass)
+            .map((b) => `\`${b.id}\``)
+            .join(', ')}`
+    }.`,
+    '',
+  ].join('\n');
+}
