@@ -403,7 +403,7 @@ export async function actOnEvaluation(options: ActOptions): Promise<MonitorResul
   return { evaluation: options.evaluation, decision, rollback: rollbackOutcome, retrain };
 }
 
-export interface MonitorOptions extends Omit<ActOptions, 'evaluation'> {
+export interface EvaluateOptions {
   ruleFiles: readonly RuleFile[];
   /** Prometheus's base URL: when set, the alerts are Prometheus's. */
   prometheusUrl?: string;
@@ -412,37 +412,37 @@ export interface MonitorOptions extends Omit<ActOptions, 'evaluation'> {
   /** The job label a scrape's samples get (Prometheus's job name; default taxiway). */
   job?: string;
   fetch?: typeof fetch;
+  now?: Date;
 }
 
+/** The rules from the configured Prometheus, else over a scrape of the service. */
+export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
+  if (options.prometheusUrl) return evaluateFromPrometheus(options.prometheusUrl, options.ruleFiles, options);
+  if (options.serviceUrl) return evaluateFromMetrics(options.serviceUrl, options.ruleFiles, options);
+  throw new Error('the monitor needs a Prometheus URL or the service URL to evaluate the rules');
+}
+
+export type MonitorOptions = Omit<ActOptions, 'evaluation'> & EvaluateOptions;
+
+/** Evaluate, then act: the whole monitor (what actions/monitor calls). */
 export async function runMonitor(options: MonitorOptions): Promise<MonitorResult> {
-  const evaluation = options.prometheusUrl
-    ? await evaluateFromPrometheus(options.prometheusUrl, options.ruleFiles, options)
-    : options.serviceUrl
-      ? await evaluateFromMetrics(options.serviceUrl, options.ruleFiles, options)
-      : (() => {
-          throw new Error('the monitor needs a Prometheus URL or the service URL to evaluate the rules');
-        })();
-  return actOnEvaluation({ ...options, evaluation });
+  return actOnEvaluation({ ...options, evaluation: await evaluate(options) });
 }
 
-/** The job summary: every rule evaluated, then what the monitor did. */
-export function monitorSummary(result: MonitorResult): string {
-  const e = result.evaluation;
-  const icon: Record<RuleRow['state'], string> = {
-    firing: '🔴 firing',
-    pending: '🟡 pending',
-    inactive: '🟢 ok',
-    missing: '⚪ not loaded',
-  };
+const STATE_ICON: Record<RuleRow['state'], string> = {
+  firing: '🔴 firing',
+  pending: '🟡 pending',
+  inactive: '🟢 ok',
+  missing: '⚪ not loaded',
+};
+
+/** Where the figures came from, then one row per rule: state, severity, action, instances, since. */
+export function rulesTable(e: Evaluation): string[] {
   const rows = e.rules.map((r) => {
     const detail = r.active.map((a) => `${labelText(a.labels) || 'all'}: ${value(a.value)}`).join('; ');
-    return `| \`${r.alert}\` | ${icon[r.state]} | ${r.severity} | ${r.action} | ${detail || '—'} | ${r.active[0]?.since ?? ''} |`;
+    return `| \`${r.alert}\` | ${STATE_ICON[r.state]} | ${r.severity} | ${r.action} | ${detail || '—'} | ${r.active[0]?.since ?? ''} |`;
   });
-  const rb = result.rollback;
-  const rt = result.retrain;
   return [
-    `## Monitor: ${e.rules.filter((r) => r.state === 'firing').length} of ${e.rules.length} rules firing`,
-    '',
     e.source === 'prometheus'
       ? `Alerts from Prometheus at ${e.url} at ${e.at}.`
       : `Rules evaluated over one scrape of ${e.url}/metrics at ${e.at} (counters since the service started; \`for:\` not observable).`,
@@ -450,6 +450,18 @@ export function monitorSummary(result: MonitorResult): string {
     '| rule | state | severity | action | instances (value) | since |',
     '|---|---|---|---|---|---|',
     ...rows,
+  ];
+}
+
+/** The job summary: every rule evaluated, then what the monitor did. */
+export function monitorSummary(result: MonitorResult): string {
+  const e = result.evaluation;
+  const rb = result.rollback;
+  const rt = result.retrain;
+  return [
+    `## Monitor: ${e.rules.filter((r) => r.state === 'firing').length} of ${e.rules.length} rules firing`,
+    '',
+    ...rulesTable(e),
     '',
     `- **Rollback**: ${rb.kind === 'none' ? 'no quality breach' : rb.kind === 'skipped' ? `skipped — ${rb.reason}` : `${rb.kind} pull request [#${rb.pullRequest.number}](${rb.pullRequest.htmlUrl}) on \`${rb.branch}\` for \`${rb.version}\``}`,
     `- **Retrain**: ${rt.kind === 'none' ? 'no drift' : rt.kind === 'skipped' ? `skipped — ${rt.reason}` : `dispatched \`${rt.workflow}\` — ${rt.reason}`}`,
