@@ -7,10 +7,13 @@
  *   Its 0.6.0 schema predates `runs.using: node24` (it lists node12/16/20), so an action's `node24`
  *   is shown to it as `node20` — every other key is validated as written — and node24 itself is
  *   validated by GitHub's own action schema when the runner loads the action (`runner` check).
+ *   Likewise its workflow schema predates the newer `permissions:` scopes (`attestations`, which
+ *   actions/attest-build-provenance needs, `artifact-metadata`, `models`, …): those are blanked out
+ *   before it sees the file (line numbers kept) and checked by GitHub's own workflow schema instead.
  */
 import { createRequire } from 'node:module';
 import { validateAction, validateWorkflow, type ValidationError, type ValidationState } from '@action-validator/core';
-import { parseDocument } from 'yaml';
+import { isMap, isScalar, parseDocument, type YAMLMap } from 'yaml';
 import type { Finding } from './finding.ts';
 
 interface ActionlintResult {
@@ -67,13 +70,54 @@ function validatorFindings(path: string, state: ValidationState): Finding[] {
 /** action-validator prints this for every `paths:` filter; globs are matched by the runner's own tests. */
 const GLOB_NOTICE = 'WARNING: Glob validation is not yet supported';
 
+/** The `permissions:` scopes action-validator 0.6.0's schema knows; GitHub's schema knows more. */
+const VALIDATOR_SCOPES = new Set([
+  'actions',
+  'checks',
+  'contents',
+  'deployments',
+  'discussions',
+  'id-token',
+  'issues',
+  'packages',
+  'pages',
+  'pull-requests',
+  'repository-projects',
+  'security-events',
+  'statuses',
+]);
+
+/**
+ * The workflow with every block-style `permissions:` entry action-validator does not know replaced
+ * by spaces, so the lines of its other findings stay where they are in the file.
+ */
+export function withoutNewerScopes(content: string): string {
+  const document = parseDocument(content);
+  const maps: unknown[] = [document.get('permissions')];
+  const jobs = document.get('jobs');
+  if (isMap(jobs)) for (const job of jobs.items) if (isMap(job.value)) maps.push(job.value.get('permissions'));
+  const blanks: Array<[number, number]> = [];
+  for (const map of maps) {
+    if (!isMap(map) || (map as YAMLMap).flow) continue;
+    for (const pair of (map as YAMLMap).items) {
+      if (!isScalar(pair.key) || VALIDATOR_SCOPES.has(String(pair.key.value))) continue;
+      const end = isScalar(pair.value) ? pair.value.range?.[1] : undefined;
+      if (pair.key.range && end !== undefined) blanks.push([pair.key.range[0], end]);
+    }
+  }
+  let text = content;
+  for (const [start, end] of blanks)
+    text = text.slice(0, start) + text.slice(start, end).replace(/[^\n]/g, ' ') + text.slice(end);
+  return text;
+}
+
 export function actionValidatorWorkflowFindings(file: { path: string; content: string }): Finding[] {
   const warn = console.warn;
   console.warn = (...args: unknown[]) => {
     if (!String(args[0]).startsWith(GLOB_NOTICE)) warn(...args);
   };
   try {
-    return validatorFindings(file.path, validateWorkflow(file.content));
+    return validatorFindings(file.path, validateWorkflow(withoutNewerScopes(file.content)));
   } finally {
     console.warn = warn;
   }
