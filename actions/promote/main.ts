@@ -20,6 +20,7 @@ export async function run(): Promise<void> {
         dataClock: clock ? { asOf: clock } : null,
         run: actionsRun(process.env),
         reason: core.getInput('reason') || undefined,
+        publishFailing: core.getBooleanInput('publish-failing'),
         identity: { name: core.getInput('committer-name'), email: core.getInput('committer-email') },
         log: (line) => core.info(line),
       }),
@@ -29,10 +30,11 @@ export async function run(): Promise<void> {
     core.setOutput('branch', published.branch);
     core.setOutput('head-sha', published.headSha);
     core.setOutput('version', published.promotion.version);
+    core.setOutput('verdict', published.evidence.verdict);
     await core.summary.addRaw(promotionSummary(published)).write();
-    core.notice(
-      `promotion pull request #${published.pullRequest.number} for ${published.promotion.version}: ${published.pullRequest.htmlUrl}`,
-    );
+    const line = `promotion pull request #${published.pullRequest.number} for ${published.promotion.version}: ${published.pullRequest.htmlUrl}`;
+    if (published.evidence.verdict === 'pass') core.notice(line);
+    else core.warning(`${line} — the candidate failed the gate; model-gate is failure and the merge is refused`);
   } catch (error) {
     core.setFailed(`promotion failed: ${errorMessage(error)}`);
   }

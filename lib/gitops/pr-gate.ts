@@ -11,7 +11,7 @@
  *
  * The verdict goes on the head commit as the `model-gate` status and into one marked comment.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GateEvidence } from '../../gates/evidence.ts';
 import { runGate } from '../../gates/run-gate.ts';
@@ -123,6 +123,8 @@ export async function gatePullRequest(options: PullRequestGateOptions): Promise<
   } catch (error) {
     discrepancies.push(errorMessage(error));
   }
+  // A fresh folder (the job's $RUNNER_TEMP/gate): the gate writes its evidence there, not in a checkout.
+  await mkdir(options.outDir, { recursive: true });
   const run = await runGate({
     repoDir: options.baseDir,
     candidateDir,

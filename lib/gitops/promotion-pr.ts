@@ -46,6 +46,12 @@ export interface PublishPromotionOptions {
   run?: ActionsRun;
   /** Why this run happened (dispatch input, "scheduled"). */
   reason?: string;
+  /**
+   * A candidate that failed the gate still gets its pull request, with the failing report and a
+   * failing `model-gate`, so branch protection refuses the merge and the evidence is reviewable in
+   * one place. Default false: a failing candidate is refused before anything is pushed.
+   */
+  publishFailing?: boolean;
   identity?: CommitIdentity;
   log?: (line: string) => void;
 }
@@ -105,8 +111,16 @@ export function promotionBody(input: {
   const { evidence: e, promotion: p, run } = input;
   const dir = versionDir(p.version);
   const budget = Math.round(e.policy.values.alertBudget * 100);
+  const failing = e.verdict !== 'pass';
   const lines = [
-    `Promotes **\`${p.version}\`** to champion${p.previousVersion ? `, replacing \`${p.previousVersion}\` (which stays ready as \`previous\`)` : ' (the first champion)'}.`,
+    ...(failing
+      ? [
+          `> [!CAUTION]`,
+          `> **This candidate failed the gate** (${e.summary.failed} of ${e.summary.total} checks): \`${MODEL_GATE_CONTEXT}\` is failure, so branch protection refuses to merge it. It stays open as the record of the attempt; close it, or change the data or parameters and train again.`,
+          '',
+        ]
+      : []),
+    `${failing ? 'Would promote' : 'Promotes'} **\`${p.version}\`** to champion${p.previousVersion ? `, replacing \`${p.previousVersion}\` (which stays ready as \`previous\`)` : ' (the first champion)'}.`,
     '',
     `| | candidate \`${e.candidate.version}\` | champion ${e.champion ? `\`${e.champion.version}\`` : '—'} |`,
     '|---|---:|---:|',
@@ -116,13 +130,15 @@ export function promotionBody(input: {
     `- **Run**: ${run ? `[${run.workflow ?? 'workflow'} run ${run.id}](${run.url})` : 'local'}${run?.trigger ? ` (${run.trigger})` : ''}${input.reason ? ` — ${input.reason}` : ''}`,
     `- **Evaluation**: ${e.evaluation.rows.toLocaleString('en-US')} flights, ${e.evaluation.start} → ${e.evaluation.end}, unseen by both models`,
     `- **Gate**: ${e.verdict.toUpperCase()} — ${e.summary.passed} passed, ${e.summary.failed} failed, ${e.summary.skipped} skipped; the report is the \`${MODEL_GATE_CONTEXT}\` comment below, the evidence is committed as \`${dir}/${EVIDENCE_FILE}\``,
-    `- **Artifact**: \`${dir}/model.onnx\`, sha256 \`${p.sha256}\` (pinned in \`manifests/production.json\`); provenance: \`gh attestation verify ${dir}/model.onnx -R ${input.repository}\``,
+    `- **Artifact**: \`${dir}/model.onnx\`, sha256 \`${p.sha256}\` (pinned in \`manifests/production.json\`); ${failing ? 'not attested (only a candidate that passes is)' : `provenance: \`gh attestation verify ${dir}/model.onnx -R ${input.repository}\``}`,
   ];
   if (input.dataClock) lines.push(`- **Data clock**: \`${DATA_CLOCK_PATH}\` moves to ${input.dataClock.asOf}`);
-  lines.push(
-    '',
-    'Merging deploys it: the deploy workflow verifies the artifact (sha256, ONNX Runtime, golden outputs), records a Deployment and reloads the service. To undo, run the rollback workflow (a `git revert` of the promotion commit).',
-  );
+  if (failing) lines.push('', 'Failing checks:', '', ...failedChecks(e, 10).map((line) => `- ${line}`));
+  else
+    lines.push(
+      '',
+      'Merging deploys it: the deploy workflow verifies the artifact (sha256, ONNX Runtime, golden outputs), records a Deployment and reloads the service. To undo, run the rollback workflow (a `git revert` of the promotion commit).',
+    );
   return lines.join('\n');
 }
 
@@ -165,10 +181,10 @@ export async function publishPromotion(options: PublishPromotionOptions): Promis
   const log = options.log ?? (() => {});
   const { forge } = options;
   const { evidence, report } = await readEvidence(options.candidateDir);
-  if (evidence.verdict !== 'pass') {
-    const failed = evidence.checks.filter((c) => c.status === 'fail').map((c) => c.id);
+  const passed = evidence.verdict === 'pass';
+  if (!passed && !options.publishFailing) {
     throw new Error(
-      `candidate ${evidence.candidate.version} failed the gate (${failed.join(', ')}): no promotion pull request is opened for it`,
+      `candidate ${evidence.candidate.version} failed the gate (${failedChecks(evidence, 3).join('; ')}): no promotion pull request is opened for it`,
     );
   }
   const repository = await forge.getRepository();
@@ -182,13 +198,14 @@ export async function publishPromotion(options: PublishPromotionOptions): Promis
     repoDir: options.repoDir,
     candidateDir: options.candidateDir,
     branch: false,
+    allowFailedGate: options.publishFailing,
     run: options.run ? { id: options.run.id, url: options.run.url } : undefined,
   });
   log(`promotion commit ${promotion.commit} on ${branch}`);
   await pushRefs(options.repoDir, options.pushToken, [`${promotion.commit}:refs/heads/${branch}`], { force: true });
   log(`pushed ${branch}`);
 
-  const title = `Promote flight-delay ${promotion.version}`;
+  const title = `Promote flight-delay ${promotion.version}${passed ? '' : ' (gate FAILED: not mergeable)'}`;
   const body = promotionBody({
     evidence,
     promotion,

@@ -48,7 +48,7 @@ export function promotionSummary(p: PublishedPromotion): string {
   return [
     `## Promotion pull request [#${p.pullRequest.number}](${p.pullRequest.htmlUrl}) ${p.pullRequestCreated ? 'opened' : 'updated'}`,
     '',
-    `Branch \`${p.branch}\` at \`${p.headSha}\`: \`${p.promotion.version}\` over \`${p.promotion.previousVersion ?? 'none'}\`. The gate report is [the model-gate comment](${p.comment.htmlUrl}); \`model-gate\` is set on the head.`,
+    `Branch \`${p.branch}\` at \`${p.headSha}\`: \`${p.promotion.version}\` over \`${p.promotion.previousVersion ?? 'none'}\`. The gate report is [the model-gate comment](${p.comment.htmlUrl}); \`model-gate\` is ${p.evidence.verdict === 'pass' ? 'success' : '**failure** (the candidate failed the gate: branch protection refuses the merge)'} on the head.`,
     '',
   ].join('\n');
 }

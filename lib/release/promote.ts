@@ -45,6 +45,12 @@ export interface PromoteOptions {
   /** The run that produced the candidate; default the card's `run`. */
   run?: { id?: string; url?: string };
   now?: () => Date;
+  /**
+   * Commit a candidate whose gate verdict is fail (every other check still applies): the promotion
+   * pull request of a failing candidate, which branch protection then refuses to merge
+   * (lib/gitops/promotion-pr.ts). Default false: only a passing candidate is promoted.
+   */
+  allowFailedGate?: boolean;
 }
 
 export interface PromoteResult {
@@ -72,9 +78,10 @@ export function evidenceProblems(
   card: ModelCard,
   manifest: ProductionManifest | null,
   file: string,
+  allowFailedGate = false,
 ): string[] {
   const problems: string[] = [];
-  if (evidence.verdict !== 'pass') {
+  if (evidence.verdict !== 'pass' && !allowFailedGate) {
     problems.push(
       `${file}: the gate verdict is "${evidence.verdict}" (${evidence.summary.failed} failed checks); only a passing candidate is promoted`,
     );
@@ -165,7 +172,13 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     reportText = undefined;
   }
   const current = await readManifest(files);
-  const problems = evidenceProblems(evidence, card, current, options.evidence ? 'the evidence' : evidenceFile);
+  const problems = evidenceProblems(
+    evidence,
+    card,
+    current,
+    options.evidence ? 'the evidence' : evidenceFile,
+    options.allowFailedGate,
+  );
   const dir = versionDir(card.version);
   if (await files.exists(dir)) {
     problems.push(
@@ -197,7 +210,10 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     await git.add(touched);
     const run = options.run ?? (card.run ? { id: card.run.id, url: card.run.url } : undefined);
     const m = card.metrics.evaluation;
-    const counts = `; the gate passed ${evidence.summary.passed} checks (${evidence.summary.skipped} skipped)`;
+    const counts =
+      evidence.verdict === 'pass'
+        ? `; the gate passed ${evidence.summary.passed} checks (${evidence.summary.skipped} skipped)`
+        : `; the gate FAILED ${evidence.summary.failed} of ${evidence.summary.total} checks: not to be merged`;
     const summary = current
       ? `Champion ${card.version} (eval AUC ${fmt(m.auc)}, recall@20% ${fmt(m.recallAtBudget)}) replaces ${current.champion.version}, which stays ready as previous${counts}.`
       : `First champion ${card.version} (eval AUC ${fmt(m.auc)}, recall@20% ${fmt(m.recallAtBudget)})${counts}.`;
