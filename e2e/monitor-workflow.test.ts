@@ -70,7 +70,7 @@ beforeAll(async () => {
     cacheDir,
     workRoot: path.join(dir, 'work'),
     secrets: { TAXIWAY_APP_PRIVATE_KEY: 'test-private-key' },
-    vars: { TAXIWAY_APP_ID: '1', TAXIWAY_SERVICE_URL: service.url },
+    vars: { TAXIWAY_APP_ID: '1', SERVICE_URL: service.url },
   });
   context = { repository: ports.repository, serverUrl: ports.urls.serverUrl };
 
