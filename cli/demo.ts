@@ -14,7 +14,7 @@ const USAGE = `usage: npm run demo [-- options]
 
   --scenario <name>     ${[...SCENARIOS.values()].map((s) => `${s.name}${s.name === DEFAULT_SCENARIO ? ' (default)' : ''}: ${s.summary}`).join('\n                        ')}
   --workspace <dir>     where the emulated repository, runs and service logs are kept (default: a new temporary folder)
-  --train-days <n>      training window of the scheduled run (default ${DEFAULT_SETTINGS.trainDays})
+  --train-days <n>      training window of the scheduled run in days (default ${DEFAULT_SETTINGS.trainDays ?? 'all data, as the champion'})
   --poll-ms <n>         how often the service fetches git (default 1000)
   --verbose             every job log line, not one line per step
   --json                the result as JSON on stdout (progress on stderr)
@@ -42,7 +42,7 @@ function report(result: DemoResult): string {
     'Figures',
     figureLine('merge → serving the new champion', result.figures.mergeToServingMs),
     figureLine('revert → serving the previous champion', result.figures.revertToServingMs),
-    `  training window of the scheduled run: ${result.settings.trainDays} days; worse candidate: ${result.settings.badTrainDays} days, ${result.settings.badParams}`,
+    `  training window of the scheduled run: ${result.settings.trainDays === null ? 'all data' : `${result.settings.trainDays} days`}; worse candidate: ${result.settings.badTrainDays} days, ${result.settings.badParams}`,
     '',
     'Where to look (restart the emulator first, below; the API wants the token)',
     ...result.where.map(({ label, url }) => `  ${label}: ${url}`),

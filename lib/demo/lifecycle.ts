@@ -70,7 +70,7 @@ async function lifecycle(context: DemoContext): Promise<void> {
     `Scheduled training (${TRAIN}, schedule tick)`,
     async (step) => {
       step.note(
-        `champion ${start.champion}; training window ${settings.trainDays} days (vars.TRAIN_DAYS), data clock +1 week`,
+        `champion ${start.champion}; training window ${settings.trainDays === null ? 'all data' : `${settings.trainDays} days`} (vars.TRAIN_DAYS), data clock +1 week`,
       );
       const head = (await forge.getRef('heads/main'))!.sha;
       const train = (await stack.runner.workflowsAt(head)).find((w) => w.path.endsWith(`/${TRAIN}`));

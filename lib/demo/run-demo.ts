@@ -85,7 +85,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     verbose: options.verbose,
     pollIntervalMs: options.pollIntervalMs,
     // The App the workflows mint tokens for (the runner's stand-in asks the emulator; any values do).
-    vars: { TAXIWAY_APP_ID: '1', TRAIN_DAYS: String(settings.trainDays) },
+    vars: { TAXIWAY_APP_ID: '1', ...(settings.trainDays === null ? {} : { TRAIN_DAYS: String(settings.trainDays) }) },
     secrets: { TAXIWAY_APP_PRIVATE_KEY: 'demo: the emulator mints installation tokens' },
     seedCache: (cacheDir) => seedRunnerCache(repoRoot, cacheDir, log),
   });
