@@ -118,10 +118,19 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
   try {
     await git.raw(['revert', '--no-commit', target.commit]);
   } catch (error) {
-    await git.raw(['revert', '--abort']).catch(() => undefined);
-    throw new Error(
-      `cannot revert ${target.commit.slice(0, 12)} cleanly (${MANIFEST_PATH} or the registry changed since); nothing was changed. git said: ${errorMessage(error).trim()}`,
-    );
+    // REGISTRY.md is generated and regenerated below: it conflicts whenever an earlier rollback
+    // regenerated it (the second rollback in a row), which is no reason to refuse.
+    const conflicted = (await git.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => ''))
+      .split('\n')
+      .filter(Boolean);
+    if (conflicted.length === 1 && conflicted[0] === REGISTRY_MD_PATH) {
+      await git.raw(['checkout', 'HEAD', '--', REGISTRY_MD_PATH]);
+    } else {
+      await git.raw(['revert', '--abort']).catch(() => undefined);
+      throw new Error(
+        `cannot revert ${target.commit.slice(0, 12)} cleanly (${MANIFEST_PATH} or the registry changed since); nothing was changed. git said: ${errorMessage(error).trim()}`,
+      );
+    }
   }
   const dir = versionDir(rolledBack);
   try {
