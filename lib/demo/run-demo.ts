@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hashFiles } from '../../runner/hash-files.ts';
 import { seedCacheEntry } from '../../runner/stand-ins/cache.ts';
 import { loadFlights } from '../data/flights.ts';
+import { flightsCacheKey, nodeModulesCacheKey } from '../gitops/cache-keys.ts';
 import { errorMessage } from '../util/errors.ts';
 import { DEFAULT_SETTINGS, type DemoContext, type DemoSettings } from './scenario.ts';
 import { DEFAULT_SCENARIO, scenarioNamed } from './scenarios.ts';
@@ -60,16 +60,11 @@ async function seedRunnerCache(repoRoot: string, cacheDir: string, log: (line: s
   if (!existsSync(flights)) await loadFlights({ cacheDir: flights, log });
   await seedCacheEntry(
     cacheDir,
-    `node-modules-Linux-${hashFiles(repoRoot, ['package-lock.json'])}`,
+    nodeModulesCacheKey(repoRoot),
     { node_modules: path.join(repoRoot, 'node_modules') },
     { link: true },
   );
-  await seedCacheEntry(
-    cacheDir,
-    `flights-${hashFiles(repoRoot, ['package-lock.json', 'lib/data/flights.ts'])}`,
-    { '.cache/flights': flights },
-    { link: true },
-  );
+  await seedCacheEntry(cacheDir, flightsCacheKey(repoRoot), { '.cache/flights': flights }, { link: true });
 }
 
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
