@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { validateAction, validateWorkflow, type ValidationError, type ValidationState } from '@action-validator/core';
 import { isMap, isScalar, parseDocument, type YAMLMap } from 'yaml';
 import type { Finding } from './finding.ts';
+import { TOKEN_SCOPES } from '../permissions.ts';
 
 interface ActionlintResult {
   message: string;
@@ -70,22 +71,9 @@ function validatorFindings(path: string, state: ValidationState): Finding[] {
 /** action-validator prints this for every `paths:` filter; globs are matched by the runner's own tests. */
 const GLOB_NOTICE = 'WARNING: Glob validation is not yet supported';
 
-/** The `permissions:` scopes action-validator 0.6.0's schema knows; GitHub's schema knows more. */
-const VALIDATOR_SCOPES = new Set([
-  'actions',
-  'checks',
-  'contents',
-  'deployments',
-  'discussions',
-  'id-token',
-  'issues',
-  'packages',
-  'pages',
-  'pull-requests',
-  'repository-projects',
-  'security-events',
-  'statuses',
-]);
+/** GitHub's `permissions:` scopes that action-validator 0.6.0's schema predates; it knows the others. */
+const NEWER_SCOPES: ReadonlySet<string> = new Set(['attestations', 'models']);
+const VALIDATOR_SCOPES: ReadonlySet<string> = new Set(TOKEN_SCOPES.filter((scope) => !NEWER_SCOPES.has(scope)));
 
 /**
  * The workflow with every block-style `permissions:` entry action-validator does not know replaced
