@@ -26,8 +26,10 @@ export const MODEL_GATE_CONTEXT = 'model-gate';
 /** GitHub keeps at most 140 characters of a status description. */
 const STATUS_DESCRIPTION_MAX = 140;
 
+const PROMOTION_PREFIX = 'promote/';
+
 export function promotionBranch(version: string): string {
-  return `promote/${version}`;
+  return `${PROMOTION_PREFIX}${version}`;
 }
 
 export interface PublishPromotionOptions {
@@ -64,6 +66,8 @@ export interface PublishedPromotion {
   pullRequestCreated: boolean;
   comment: ForgeComment;
   evidence: GateEvidence;
+  /** Older promotion pull requests whose candidate failed the gate, closed as superseded by this one. */
+  superseded: number[];
 }
 
 /** The report without its own marker line: the comment helper adds the marker. */
@@ -237,6 +241,7 @@ export async function publishPromotion(options: PublishPromotionOptions): Promis
     targetUrl: options.run?.url,
   });
   log(`${MODEL_GATE_CONTEXT} ${gateStatusState(evidence)} on ${promotion.commit.slice(0, 12)}`);
+  const superseded = await closeSupersededFailures(forge, { by: pullRequest, base, log });
   return {
     promotion,
     branch,
@@ -245,5 +250,34 @@ export async function publishPromotion(options: PublishPromotionOptions): Promis
     pullRequestCreated: !open,
     comment,
     evidence,
+    superseded,
   };
+}
+
+/**
+ * Closes the open promotion pull requests into `base` whose head has a failing `model-gate`, with
+ * a comment naming the newer one: they can never merge, and weekly failures would otherwise pile
+ * up. Their branches stay, so the evidence does. Passing ones are left for a person to decide.
+ */
+export async function closeSupersededFailures(
+  forge: Forge,
+  options: { by: ForgePullRequest; base: string; log?: (line: string) => void },
+): Promise<number[]> {
+  const closed: number[] = [];
+  for (const pr of await forge.listPullRequests({ base: options.base, state: 'open' })) {
+    if (pr.number === options.by.number || !pr.head.ref.startsWith(PROMOTION_PREFIX)) continue;
+    const combined = await forge.getCombinedStatus(pr.head.sha);
+    const gate = combined.statuses.find((s) => s.context === MODEL_GATE_CONTEXT);
+    if (gate?.state !== 'failure') continue;
+    await forge.createIssueComment(
+      pr.number,
+      `Superseded by #${options.by.number} (${options.by.title}): this candidate failed the gate and cannot be merged. The branch \`${pr.head.ref}\` and its evidence stay.`,
+    );
+    await forge.closePullRequest(pr.number);
+    options.log?.(
+      `closed #${pr.number} (${pr.head.ref}, ${MODEL_GATE_CONTEXT} failure): superseded by #${options.by.number}`,
+    );
+    closed.push(pr.number);
+  }
+  return closed;
 }
