@@ -227,6 +227,18 @@ describe('evaluateGate', () => {
     expect(verdict.latency.p99Ms).toBe(134);
     expect(verdict.latency.roundP99Ms).toEqual([0.3, 134, 0.3, 0.3, 0.3]);
     expect(byId(verdict)['latency.p99']).toMatchObject({ status: 'pass', figure: 0.3 });
+    // Given CPU time, it is what is gated: a machine busy with others stretches the wall clock only.
+    const waited = Array.from({ length: 2000 }, (_, i) => (i % 50 === 0 ? 9 : 0.3));
+    const cpu = Array.from({ length: 2000 }, () => 0.28);
+    const onCpu = evaluateGate(input({ latencyMs: waited, latencyCpuMs: cpu }));
+    expect(byId(onCpu)['latency.p99']).toMatchObject({ status: 'pass', figure: 0.28 });
+    expect(onCpu.latencyCpu?.p50Ms).toBe(0.28);
+    expect(onCpu.latency.p99Ms).toBe(9);
+    const heavy = cpu.map((x, i) => (i % 50 === 0 ? 9 : x));
+    expect(byId(evaluateGate(input({ latencyMs: waited, latencyCpuMs: heavy })))['latency.p99']).toMatchObject({
+      status: 'fail',
+      figure: 9,
+    });
     // Slow calls in every round fail: a slow model, not a busy machine.
     const spread = Array.from({ length: 2000 }, (_, i) => (i % 400 < 10 ? 134 : 0.3));
     expect(byId(evaluateGate(input({ latencyMs: spread })))['latency.p99']).toMatchObject({

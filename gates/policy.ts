@@ -31,10 +31,11 @@ export interface GatePolicy {
   calibration: { maxEce: number; maxEceIncrease: number };
   artifact: { maxBytes: number };
   /**
-   * The timed calls are split into `rounds` consecutive rounds and the best round's p99 is gated, as
-   * timeit reports the minimum: other processes only add time. On a shared 2-core runner at load 8-10
-   * the 250-tree model measured p99 6.6-7.1 ms over all calls (max 78-134 ms, p50 0.09 ms) and failed;
-   * a model that is itself slow is slow in every round.
+   * The gate measures each call's CPU time (the process's, every thread) beside its wall clock and
+   * gates the CPU time: at load 10 on 2 shared cores every round's wall-clock p99 was 5.8-11.7 ms for
+   * a model with p50 0.08 ms — time spent waiting for a core. The calls are split into `rounds`
+   * consecutive rounds and the best round's p99 is gated, as timeit reports the minimum: a GC pause
+   * or a burst spoils a round; a model that is itself slow is slow in every round.
    */
   latency: { maxP99Ms: number; calls: number; warmupCalls: number; rounds: number };
   golden: { tolerance: number };

@@ -175,7 +175,7 @@ function render(e: GateEvidence, limits: Limits): string {
   out.push(
     '### Serving and reproducibility',
     '',
-    `- Single-row latency in ONNX Runtime over ${int(l.calls)} calls: p50 ${l.p50Ms.toFixed(3)} ms, p90 ${l.p90Ms.toFixed(3)} ms, p99 ${l.p99Ms.toFixed(3)} ms, max ${l.maxMs.toFixed(3)} ms${l.roundP99Ms?.length ? `; p99 by round ${l.roundP99Ms.map((x) => x.toFixed(3)).join(' / ')} ms (the lowest is gated)` : ''}.`,
+    `- Single-row latency in ONNX Runtime over ${int(l.calls)} calls: p50 ${l.p50Ms.toFixed(3)} ms, p90 ${l.p90Ms.toFixed(3)} ms, p99 ${l.p99Ms.toFixed(3)} ms, max ${l.maxMs.toFixed(3)} ms${e.latencyCpu ? `; CPU time per call p50 ${e.latencyCpu.p50Ms.toFixed(3)} ms, p99 by round ${e.latencyCpu.roundP99Ms!.map((x) => x.toFixed(3)).join(' / ')} ms (the lowest is gated)` : l.roundP99Ms?.length ? `; p99 by round ${l.roundP99Ms.map((x) => x.toFixed(3)).join(' / ')} ms (the lowest is gated)` : ''}.`,
     `- Artifact: ${int(e.candidate.bytes)} bytes, ${e.candidate.trees} trees. Golden outputs: ${e.golden.examples} examples, max |Δ| ${e.golden.maxAbsDifference.toExponential(2)}.`,
     `- Data: ${(e.data.labelRate * 100).toFixed(2)}% delayed; ${(e.data.unseenAirportShare * 100).toFixed(2)}% of flights touch an airport and ${(e.data.unseenRouteShare * 100).toFixed(2)}% fly a route unseen in training.`,
     '',

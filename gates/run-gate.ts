@@ -183,25 +183,33 @@ export function prepareEvaluation(
   return { flights, labels: Uint8Array.from(labels), slices, nullRows, unseenAirportRows, unseenRouteRows };
 }
 
-/** Single-row inference times: `warmup` untimed calls, then `calls` timed ones over varied rows. */
+/**
+ * Single-row inference: `warmup` untimed calls, then `calls` timed ones over varied rows, each with
+ * its wall-clock time and the process's CPU time (every thread: ONNX Runtime's and the event loop's).
+ */
 export async function measureLatency(
   scorer: OnnxScorer,
   flights: RawFlight[],
   calls: number,
   warmup: number,
-): Promise<number[]> {
+): Promise<{ wallMs: number[]; cpuMs: number[] }> {
   const step = Math.max(1, Math.floor(flights.length / Math.max(1, calls + warmup)));
   const inputs = Array.from({ length: calls + warmup }, (_, i) =>
     toModelInputs([flights[(i * step) % flights.length]]),
   );
-  const samples: number[] = [];
+  const wallMs: number[] = [];
+  const cpuMs: number[] = [];
   for (let i = 0; i < inputs.length; i++) {
+    const cpu = process.cpuUsage();
     const started = performance.now();
     await scorer.score(inputs[i]);
     const elapsed = performance.now() - started;
-    if (i >= warmup) samples.push(elapsed);
+    const used = process.cpuUsage(cpu);
+    if (i < warmup) continue;
+    wallMs.push(elapsed);
+    cpuMs.push((used.user + used.system) / 1000);
   }
-  return samples;
+  return { wallMs, cpuMs };
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {
@@ -279,7 +287,7 @@ export async function runGate(options: RunGateOptions): Promise<GateRun> {
 
     // A fresh session, configured as the service runs it (one intra-op thread), so the p99 is what users would see.
     latencyScorer = await loadOnnxScorer(candidate.model, { intraOpThreads: 1 });
-    const latencyMs = await timed('latencyMs', () =>
+    const latency = await timed('latencyMs', () =>
       measureLatency(latencyScorer!, prepared.flights, policy.latency.calls, policy.latency.warmupCalls),
     );
 
@@ -297,7 +305,8 @@ export async function runGate(options: RunGateOptions): Promise<GateRun> {
       candidateScores,
       championScores,
       slices: prepared.slices,
-      latencyMs,
+      latencyMs: latency.wallMs,
+      latencyCpuMs: latency.cpuMs,
       golden,
       schema: {
         contractProblems: contractProblems(candidateSchema),
@@ -365,6 +374,7 @@ export async function runGate(options: RunGateOptions): Promise<GateRun> {
       bootstrap: verdict.bootstrap,
       slices: verdict.slices,
       latency: verdict.latency,
+      ...(verdict.latencyCpu ? { latencyCpu: verdict.latencyCpu } : {}),
       golden: verdict.golden,
       data: verdict.data,
       gate: {
