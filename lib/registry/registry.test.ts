@@ -120,6 +120,13 @@ describe('the card document', () => {
     }
   });
 
+  it('has a committed models/REGISTRY.md that is what the committed versions and manifest generate', async () => {
+    // What `npm run registry -- --check` checks, in CI: a hand edit of the table or a version fails here.
+    const repo = nodeRepoFiles(fileURLToPath(new URL('../..', import.meta.url)));
+    const { markdown } = await registryTable(repo, { verify: true });
+    expect(await repo.readText(REGISTRY_MD_PATH)).toBe(markdown);
+  });
+
   it('keeps lookup tables out of schema 2 cards and holds them to the size limit', () => {
     const v2 = card();
     v2.features.lookups = [{ name: 'origin_code', input: 'origin', keyCount: 2, defaultValue: -1 }];
