@@ -42,12 +42,23 @@ export interface RollbackPushResult extends RollbackResult {
   restored: VerifiedVersion;
 }
 
-/** The promotion commit of `version` on this branch's manifest history. */
+/**
+ * What to revert to roll `version` back: its newest promotion or release step (shadow, canary) that
+ * no later commit reverted — during a canary that is the canary step, not an older promotion. When
+ * every one was reverted already, its newest promotion (rollback() then says by which commit).
+ */
 export async function promotionCommitOf(repoDir: string, version: string): Promise<string> {
   const history = await manifestHistory(simpleGit(repoDir));
-  const promotion = history.find((h) => h.kind === 'promotion' && h.trailers['Model-Version'] === version);
-  if (!promotion) throw new Error(`no promotion of ${version} in the history of manifests/production.json`);
-  return promotion.commit;
+  const reverted = history.flatMap((h) => (h.reverts ? [h.reverts] : []));
+  const isReverted = (commit: string) => reverted.some((sha) => commit.startsWith(sha) || sha.startsWith(commit));
+  const ofVersion = history.filter(
+    (h) => (h.kind === 'promotion' || h.kind === 'release-step') && h.trailers['Model-Version'] === version,
+  );
+  const target =
+    ofVersion.find((h) => !isReverted(h.commit)) ?? ofVersion.find((h) => h.kind === 'promotion') ?? ofVersion[0];
+  if (!target)
+    throw new Error(`no promotion or release step of ${version} in the history of manifests/production.json`);
+  return target.commit;
 }
 
 export async function rollbackAndPush(options: RollbackPushOptions): Promise<RollbackPushResult> {

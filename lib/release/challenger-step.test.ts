@@ -6,6 +6,7 @@ import { tempRepo, writeCandidate, type TempRepo } from '../../testing/registry.
 import type { ManifestEntry, ProductionManifest } from '../manifest/schema.ts';
 import { MANIFEST_PATH } from '../manifest/store.ts';
 import { validateManifest } from '../manifest/validate.ts';
+import { promotionCommitOf } from '../gitops/rollback-push.ts';
 import { parseReleaseStep, parseShare, releaseStep, stepManifest } from './challenger-step.ts';
 import { manifestHistory } from './manifest-history.ts';
 import { promote } from './promote.ts';
@@ -125,6 +126,8 @@ describe('releaseStep on a git repository', () => {
     const c = await releaseStep({ repoDir: repo.dir, step: 'canary', version: v2, share: 0.1 });
     expect(c.manifest.challenger).toMatchObject({ mode: 'canary', traffic: 0.1 });
     expect((await manifestHistory(repo.git)).slice(0, 2).map((h) => h.kind)).toEqual(['release-step', 'release-step']);
+    // What the rollback workflow reverts when given the version: its canary step.
+    expect(await promotionCommitOf(repo.dir, v2)).toBe(c.commit);
 
     // The alert: the rollback (the same git revert the rollback workflow makes) undoes the canary.
     const alert = await rollback({ repoDir: repo.dir, reason: 'TaxiwayOnlineRecallLow fired during canary' });
@@ -138,6 +141,7 @@ describe('releaseStep on a git repository', () => {
     expect(message).toMatch(new RegExp(`^rollback flight-delay ${v2} to ${v1}\\n`));
     expect(message).toContain(`This reverts commit ${c.commit} (release flight-delay ${v2}: canary 10%).`);
     expect(message).toContain(`Champion ${v1} answers every request again`);
+    expect(await promotionCommitOf(repo.dir, v2)).toBe(s.commit);
 
     // Canary again, then promotion: a promotion commit the rollback workflow can revert.
     await releaseStep({ repoDir: repo.dir, step: 'canary', version: v2, share: 0.2 });
@@ -146,6 +150,7 @@ describe('releaseStep on a git repository', () => {
     const history = await manifestHistory(repo.git);
     expect(history[0].kind).toBe('promotion');
     expect(history[0].trailers).toMatchObject({ 'Model-Version': v2, 'Previous-Version': v1, 'Gate-Verdict': 'pass' });
+    expect(await promotionCommitOf(repo.dir, v2)).toBe(p.commit);
     const undone = await rollback({ repoDir: repo.dir });
     expect(undone).toMatchObject({ reverted: p.commit, rolledBackVersion: v2, restoredChampion: v1 });
     expect((await repo.git.status()).isClean()).toBe(true);
