@@ -34,6 +34,8 @@ export interface WorkflowLab {
   /** Admin forge (a person with write access). */
   forge: Forge;
   runner: Runner;
+  /** The runner's `vars` (the same object: set one after a service it names has started). */
+  vars: Record<string, string>;
   /** Every event the runner handled, and the errors it met. */
   handled: Array<{ event: WorkflowEvent; handled: HandledEvent }>;
   errors: unknown[];
@@ -62,11 +64,14 @@ export async function startWorkflowLab(
     /** Required contexts on main (default: model-gate). */
     requiredChecks?: string[];
     live?: (line: string) => void;
+    /** Changes the seeded bare repository before the emulator serves it (a scratch folder is given). */
+    prepare?: (bare: string, scratch: string) => Promise<void>;
   } = {},
 ): Promise<WorkflowLab> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'taxiway-workflow-lab-'));
   const bare = path.join(dir, `${LAB_REPO}.git`);
   await seedBareRepository(REPO_ROOT, bare);
+  await options.prepare?.(bare, dir);
   const fullName = `${LAB_OWNER}/${LAB_REPO}`;
   const emulator = await startEmulator({
     repositories: [
@@ -81,10 +86,11 @@ export async function startWorkflowLab(
   const cacheDir = path.join(dir, 'cache');
   await seedWorkflowCaches(cacheDir);
   const ports = await emulatorPorts(emulator, fullName, { cacheDir: path.join(dir, 'mirror') });
+  const vars = { ...LAB_VARS, ...options.vars };
   const runner = await createRunner({
     ...ports,
     secrets: { ...LAB_SECRETS, ...options.secrets },
-    vars: { ...LAB_VARS, ...options.vars },
+    vars,
     workRoot: path.join(dir, 'work'),
     cacheDir,
     live: options.live,
@@ -109,6 +115,7 @@ export async function startWorkflowLab(
     fullName,
     forge,
     runner,
+    vars,
     handled,
     errors,
     idle: () => runner.idle(),
