@@ -14,8 +14,13 @@
  *   settings compared: where inference runs (split: batches of 250 µs of scoring or more on a worker
  *   thread, smaller ones on the event loop; main thread only; worker only) and micro-batching (off,
  *   adaptive max wait 0, 1 ms).
+ *   (e) shadow mode side by side: a server whose manifest puts the previous version next to the
+ *       champion in shadow against one with the champion only (the same repository otherwise),
+ *       single-row wrk runs back to back in alternating order each round, then fixed-rate runs at
+ *       half of (b)'s peak on both in turns (`--only shadow` runs just this part).
  * Bars: (b) ≥ 75% of (a); p99 ≤ 5 ms at half of (b)'s peak; (c) rows/s ≥ 50% of (d) batch-256 rows/s;
- * (b) ≥ 95% of (b) with monitoring off.
+ * (b) ≥ 95% of (b) with monitoring off; shadow adds ≤ 10% to the single-row p50 at the fixed rate
+ * and ≤ 10% to the server CPU per request (the throughput cost), medians.
  *
  * The machine is shared and its speed drifts by a third within minutes, so everything is measured
  * in rounds: each round runs (a), (b), (c) and (d) back to back, a ratio is taken within its round,
@@ -42,6 +47,7 @@ import { localGitSource } from '../service/model-source.ts';
 import { createFixtureRepo } from '../testing/service-fixtures.ts';
 import { startServerProcess, type ServerProcess } from '../testing/server-process.ts';
 import { pacedLoad, type PacedResult } from '../lib/load/paced-load.ts';
+import { exposedSamples } from '../lib/gitops/progressive-evidence.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -51,6 +57,8 @@ const { values: args } = parseArgs({
     repo: { type: 'string' },
     repeat: { type: 'string', default: '3' },
     'skip-settings': { type: 'boolean', default: false },
+    /** `shadow`: only (e), the shadow-mode comparison. */
+    only: { type: 'string' },
   },
 });
 const DURATION = Number(args.duration);
@@ -283,6 +291,223 @@ function pacedRun(server: ServerProcess, route: string, bodies: string[], rate: 
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 const f2 = (n: number) => n.toFixed(2);
 const pct = (n: number) => `${(n * 100).toFixed(0)}%`;
+const pct1 = (n: number) => `${(n * 100).toFixed(1)}%`;
+
+/** A clone of `repoDir` whose HEAD manifest is `manifest`. */
+function repositoryWith(repoDir: string, clone: string, manifest: ProductionManifest): string {
+  execFileSync('git', ['clone', '--quiet', '--no-hardlinks', repoDir, clone]);
+  writeFileSync(path.join(clone, 'manifests/production.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  const identity = ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com'];
+  execFileSync('git', [...identity, 'commit', '--quiet', '--allow-empty', '-am', manifest.reason], { cwd: clone });
+  return clone;
+}
+
+/**
+ * The two pairs (e) compares, from a manifest with a previous version: the committed champion with
+ * the previous version in shadow, and the other way round (the previous version as champion with
+ * the committed one in shadow, the release e2e/progressive-release.test.ts takes). Each pair is a
+ * champion-only repository and the same with the challenger in shadow; null without a previous.
+ */
+function shadowPairs(
+  repoDir: string,
+  dir: string,
+  manifest: ProductionManifest,
+): { name: string; plainRepo: string; shadowRepo: string }[] | null {
+  const previous = manifest.previous;
+  if (!previous) return null;
+  const only = (champion: typeof previous, label: string): ProductionManifest => ({
+    ...manifest,
+    champion,
+    previous: null,
+    challenger: null,
+    reason: `bench: ${champion.version} only (${label})`,
+  });
+  const withShadow = (m: ProductionManifest, challenger: typeof previous): ProductionManifest => ({
+    ...m,
+    challenger: { ...challenger, mode: 'shadow', traffic: 0 },
+    reason: `bench: ${challenger.version} in shadow next to ${m.champion.version}`,
+  });
+  const pairs = [
+    { name: 'committed', champion: manifest.champion, challenger: previous },
+    { name: 'reversed', champion: previous, challenger: manifest.champion },
+  ];
+  return pairs.map(({ name, champion, challenger }) => {
+    const plain = only(champion, name);
+    return {
+      name,
+      plainRepo: repositoryWith(repoDir, path.join(dir, `${name}-plain`), plain),
+      shadowRepo: repositoryWith(repoDir, path.join(dir, `${name}-shadow`), withShadow(plain, challenger)),
+    };
+  });
+}
+
+/** Rows the server scored in shadow and rows it skipped (shadow queue full), from /metrics. */
+async function shadowCounts(server: ServerProcess): Promise<{ scored: number; skipped: number }> {
+  const samples = exposedSamples(await (await fetch(`${server.url}/metrics`)).text());
+  const sum = (name: string) => samples.filter((m) => m.name === name).reduce((t, m) => t + m.value, 0);
+  return { scored: sum('shadow_predictions_total'), skipped: sum('shadow_skipped_total') };
+}
+
+interface ShadowRound {
+  plain: Measured;
+  shadow: Measured;
+  /** Rows scored and skipped in shadow during this round's measured and warm-up runs. */
+  scored: number;
+  skipped: number;
+  rpsRatio: number;
+  cpuRatio: number;
+}
+
+interface ShadowComparison {
+  champion: string;
+  challenger: string;
+  rounds: ShadowRound[];
+  rate: number;
+  paced: { plain: PacedResult[]; shadow: PacedResult[]; scored: number; skipped: number };
+  p50Ratio: number;
+  p99Ratio: number;
+  cpuRatio: number;
+  rpsRatio: number;
+}
+
+/**
+ * (e): champion only against champion + challenger in shadow, side by side. Each round measures
+ * both with wrk back to back (alternating which goes first); then fixed-rate runs at `rate` (or
+ * half of the champion-only median) in turns. Ratios are shadow / champion-only, medians.
+ */
+async function shadowComparison(
+  pair: { name: string; plainRepo: string; shadowRepo: string },
+  dir: string,
+  singleBodies: string[],
+  script: string,
+  rate?: number,
+): Promise<ShadowComparison> {
+  const start = (root: string, name: string) =>
+    startServerProcess({
+      env: {
+        MODEL_REPO_ROOT: root,
+        MODEL_POLL_INTERVAL_MS: '0',
+        PREDICTION_STORE_PATH: path.join(dir, `${name}.sqlite`),
+      },
+      parseLogs: false,
+    });
+  const plain = await start(pair.plainRepo, `${pair.name}-plain`);
+  const shadow = await start(pair.shadowRepo, `${pair.name}-shadow`);
+  try {
+    await Promise.all([plain.ready(), shadow.ready()]);
+    type View = {
+      champion: { version: string } | null;
+      challenger: { version: string; mode: string; loaded: boolean; error: string | null } | null;
+    };
+    // The challenger loads after the champion (the server is ready before it is).
+    let model: View = { champion: null, challenger: null };
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+      model = (await (await fetch(`${shadow.url}/v1/model`)).json()) as View;
+      if (model.challenger?.loaded || model.challenger?.error) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (!model.challenger?.loaded || model.challenger.mode !== 'shadow')
+      throw new Error(`the shadow server did not load its challenger: ${JSON.stringify(model.challenger)}`);
+    const rounds: ShadowRound[] = [];
+    for (let r = 0; r < REPEAT; r++) {
+      const before = await shadowCounts(shadow);
+      let p: Measured;
+      let s: Measured;
+      if (r % 2 === 0) {
+        p = await measure(plain, script);
+        s = await measure(shadow, script);
+      } else {
+        s = await measure(shadow, script);
+        p = await measure(plain, script);
+      }
+      const after = await shadowCounts(shadow);
+      const round = {
+        plain: p,
+        shadow: s,
+        scored: after.scored - before.scored,
+        skipped: after.skipped - before.skipped,
+        rpsRatio: s.rps / p.rps,
+        cpuRatio: s.cpuUsPerRequest / p.cpuUsPerRequest,
+      };
+      rounds.push(round);
+      console.log(
+        `shadow round ${r + 1}: req/s ${pct1(round.rpsRatio)}, server CPU per request ${pct1(round.cpuRatio)} of champion only; ${f0(round.scored)} rows scored in shadow, ${f0(round.skipped)} skipped`,
+      );
+    }
+    const fixedRate = rate ?? Math.round(median(rounds.map((x) => x.plain.rps)) / 2);
+    const paced = { plain: [] as PacedResult[], shadow: [] as PacedResult[], scored: 0, skipped: 0 };
+    await pacedRun(plain, '/v1/predict', singleBodies, fixedRate);
+    await pacedRun(shadow, '/v1/predict', singleBodies, fixedRate);
+    const before = await shadowCounts(shadow);
+    for (let r = 0; r < REPEAT; r++) {
+      if (r % 2 === 0) {
+        paced.plain.push(await pacedRun(plain, '/v1/predict', singleBodies, fixedRate));
+        paced.shadow.push(await pacedRun(shadow, '/v1/predict', singleBodies, fixedRate));
+      } else {
+        paced.shadow.push(await pacedRun(shadow, '/v1/predict', singleBodies, fixedRate));
+        paced.plain.push(await pacedRun(plain, '/v1/predict', singleBodies, fixedRate));
+      }
+    }
+    const after = await shadowCounts(shadow);
+    paced.scored = after.scored - before.scored;
+    paced.skipped = after.skipped - before.skipped;
+    return {
+      champion: model.champion!.version,
+      challenger: model.challenger.version,
+      rounds,
+      rate: fixedRate,
+      paced,
+      p50Ratio: median(paced.shadow.map((x) => x.p50Ms)) / median(paced.plain.map((x) => x.p50Ms)),
+      p99Ratio: median(paced.shadow.map((x) => x.p99Ms)) / median(paced.plain.map((x) => x.p99Ms)),
+      cpuRatio: median(rounds.map((x) => x.cpuRatio)),
+      rpsRatio: median(rounds.map((x) => x.rpsRatio)),
+    };
+  } finally {
+    await shadow.stop();
+    await plain.stop();
+  }
+}
+
+/** The lines and bars of (e). */
+function shadowReport(e: ShadowComparison, trees: Record<string, number>) {
+  const row = (name: string, r: Measured) =>
+    `${name.padEnd(44)} ${f0(r.rps).padStart(9)} req/s   p50 ${f2(r.p50Ms).padStart(6)} ms   p99 ${f2(r.p99Ms).padStart(6)} ms   server CPU ${f0(r.cpuUsPerRequest).padStart(5)} µs/req   non-2xx ${r.non2xx + r.errors}`;
+  const lines = [
+    `\n(e) shadow mode: champion ${e.champion} (${trees[e.champion]} trees) only vs the same with ${e.challenger} (${trees[e.challenger]} trees) in shadow, 1 row per request, ${REPEAT} rounds:`,
+  ];
+  e.rounds.forEach((x, i) => {
+    lines.push(row(`  round ${i + 1} champion only`, x.plain));
+    lines.push(row(`  round ${i + 1} + challenger in shadow`, x.shadow));
+  });
+  lines.push(`  fixed rate ${f0(e.rate)} req/s (half of the champion-only peak), ${REPEAT} runs each, in turns:`);
+  const paced = (name: string, runs: PacedResult[]) =>
+    `  ${name.padEnd(42)} p50 ${runs.map((x) => f2(x.p50Ms)).join(' / ')} ms   p99 ${runs.map((x) => f2(x.p99Ms)).join(' / ')} ms   non-2xx ${runs.reduce((n, x) => n + x.non2xx + x.errors, 0)}`;
+  lines.push(paced('champion only', e.paced.plain), paced('+ challenger in shadow', e.paced.shadow));
+  lines.push(
+    `  rows scored in shadow at the fixed rate: ${f0(e.paced.scored)}, skipped (queue full): ${f0(e.paced.skipped)}; under wrk: ${f0(e.rounds.reduce((n, x) => n + x.scored, 0))} scored, ${f0(e.rounds.reduce((n, x) => n + x.skipped, 0))} skipped`,
+  );
+  const failures =
+    e.rounds.reduce((n, x) => n + x.plain.non2xx + x.plain.errors + x.shadow.non2xx + x.shadow.errors, 0) +
+    [...e.paced.plain, ...e.paced.shadow].reduce((n, x) => n + x.non2xx + x.errors, 0);
+  const bars = [
+    {
+      name: `shadow ${e.challenger.slice(-8)} behind ${e.champion.slice(-8)}: p50 at the fixed rate ≤ 110% (median runs)`,
+      value: `${pct1(e.p50Ratio)}  (p99 ${pct1(e.p99Ratio)})`,
+      ok: e.p50Ratio <= 1.1,
+    },
+    {
+      name: `shadow ${e.challenger.slice(-8)} behind ${e.champion.slice(-8)}: server CPU per request ≤ 110% (median round)`,
+      value: `${pct1(e.cpuRatio)}  (rounds: ${e.rounds.map((x) => pct1(x.cpuRatio)).join(', ')}; req/s ${pct1(e.rpsRatio)})`,
+      ok: e.cpuRatio <= 1.1,
+    },
+    {
+      name: `shadow ${e.challenger.slice(-8)} behind ${e.champion.slice(-8)}: zero non-2xx`,
+      value: String(failures),
+      ok: failures === 0,
+    },
+  ];
+  return { lines, bars };
+}
 
 async function main(): Promise<void> {
   const wrkVersion = ensureWrk();
@@ -332,6 +557,45 @@ async function main(): Promise<void> {
   );
 
   try {
+    // Trees of each version, for the shadow comparison's labels.
+    const trees: Record<string, number> = { [manifest.champion.version]: card.trees };
+    if (manifest.previous) {
+      const previousCard = JSON.parse(
+        new TextDecoder().decode(await source.read(revision, cardPath(manifest.previous))),
+      ) as ModelCard;
+      trees[manifest.previous.version] = previousCard.trees;
+    }
+    if (args.only === 'shadow') {
+      const pairs = shadowPairs(repoDir, dir, manifest);
+      if (!pairs) throw new Error(`${modelLabel}: the manifest has no previous version to put in shadow`);
+      const results: ShadowComparison[] = [];
+      const shadowBars: { name: string; value: string; ok: boolean }[] = [];
+      for (const pair of pairs) {
+        const e = await shadowComparison(pair, dir, singleBodies, scripts.single);
+        results.push(e);
+        const report = shadowReport(e, trees);
+        for (const line of report.lines) console.log(line);
+        shadowBars.push(...report.bars);
+      }
+      console.log('\nbars:');
+      for (const b of shadowBars) console.log(`  ${b.ok ? 'PASS' : 'FAIL'}  ${b.name.padEnd(70)} ${b.value}`);
+      const outDir = path.join(process.cwd(), '.cache', 'bench');
+      mkdirSync(outDir, { recursive: true });
+      writeFileSync(
+        path.join(outDir, 'serve-shadow.json'),
+        `${JSON.stringify({ shadow: results, bars: shadowBars, loadBefore }, null, 2)}\n`,
+      );
+      console.log(
+        `\nload average before the run (1, 5, 15 min): ${loadBefore.map(f2).join(', ')}, after: ${os
+          .loadavg()
+          .map(f2)
+          .join(', ')} on ${os.cpus().length} cores`,
+      );
+      console.log('results: .cache/bench/serve-shadow.json');
+      if (shadowBars.some((b) => !b.ok)) process.exitCode = 1;
+      return;
+    }
+    if (args.only !== undefined) throw new Error(`--only takes "shadow", got ${JSON.stringify(args.only)}`);
     // Rounds: (a), (b), (c) against one server, then (d) in this process while it idles. Ratios are
     // taken within a round and the median round counts.
     const rounds: Round[] = [];
@@ -380,6 +644,12 @@ async function main(): Promise<void> {
         pacedRuns.predict.push(await pacedRun(server, '/v1/predict', singleBodies, rate));
       }
     });
+
+    // (e) shadow mode, side by side, at the same fixed rate.
+    const pairs = shadowPairs(repoDir, dir, manifest) ?? [];
+    const shadow: ShadowComparison[] = [];
+    for (const pair of pairs)
+      shadow.push(await shadowComparison(pair, dir, singleBodies, scripts.single, pacedRuns.rate));
 
     const settings: {
       label: string;
@@ -531,8 +801,15 @@ async function main(): Promise<void> {
       },
       { name: 'zero non-2xx in every run', value: String(failures), ok: failures === 0 },
     ];
+    for (const e of shadow) {
+      const part = shadowReport(e, trees);
+      for (const line of part.lines) console.log(line);
+      bars.push(...part.bars);
+    }
+    if (shadow.length === 0)
+      console.log('\n(e) shadow mode: skipped, the manifest has no previous version to put in shadow');
     console.log('\nratios and bars:');
-    for (const b of bars) console.log(`  ${b.ok ? 'PASS' : 'FAIL'}  ${b.name.padEnd(56)} ${b.value}`);
+    for (const b of bars) console.log(`  ${b.ok ? 'PASS' : 'FAIL'}  ${b.name.padEnd(70)} ${b.value}`);
     const d1 = median(rounds.map((x) => x.d1.rowsPerSecond));
     const d256 = median(rounds.map((x) => x.d256.rowsPerSecond));
     console.log(`  info  (d batch-256 rows/s) / (d batch-1 rows/s), medians          ${f2(d256 / d1)}×`);
@@ -544,6 +821,7 @@ async function main(): Promise<void> {
       rounds,
       paced: pacedRuns,
       settings,
+      shadow,
       ratios: {
         bOverA: ratioB,
         cOverD256: ratioC,
