@@ -58,7 +58,13 @@ async function servingRevision(sha: string, timeoutMs = 60_000): Promise<ModelVi
   let view = await modelView();
   while (Date.now() < deadline) {
     view = await modelView();
-    if (view.manifest?.revision === sha && (view.challenger === null || view.challenger.loaded)) return view;
+    // The manifest is read before a new champion is loaded and swapped in: wait for both.
+    if (
+      view.manifest?.revision === sha &&
+      view.serving?.version === view.champion?.version &&
+      (view.challenger === null || view.challenger.loaded)
+    )
+      return view;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`the service did not load main at ${sha} within ${timeoutMs} ms: ${JSON.stringify(view)}`);

@@ -3,12 +3,13 @@
  * file under lib/demo/ and is added here with one line.
  */
 import { lifecycleScenario } from './lifecycle.ts';
+import { progressiveScenario } from './progressive.ts';
 import type { DemoScenario } from './scenario.ts';
 
 export const DEFAULT_SCENARIO = lifecycleScenario.name;
 
 export const SCENARIOS: ReadonlyMap<string, DemoScenario> = new Map(
-  [lifecycleScenario].map((scenario) => [scenario.name, scenario]),
+  [lifecycleScenario, progressiveScenario].map((scenario) => [scenario.name, scenario]),
 );
 
 export function scenarioNamed(name: string): DemoScenario {
