@@ -350,6 +350,23 @@ describe('challenger', () => {
     expect(metrics.modelInference.labels('v-shadow', 'served').count).toBe(0);
     expect(provider.challengerModel.holds).toBe(0);
   });
+
+  it('shadow batches wait shadowMaxWaitMs to fill: requests answered one by one, shadow-scored in one call', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const provider = fakeProvider();
+    provider.challengerModel = fakeModel('v-shadow');
+    provider.challengerMode = { mode: 'shadow', traffic: 0 };
+    const { post, metrics } = setup({ provider, config: { shadowMaxWaitMs: 10 } });
+    for (const distance of [100, 700, 3000]) {
+      expect((await post('/v1/predict', { ...FLIGHT, distance })).status).toBe(200);
+    }
+    expect(metrics.modelInference.labels('v-fake', 'served').count).toBe(3);
+    expect(metrics.shadowPredictions.labels('v-shadow').value).toBe(0);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(metrics.shadowPredictions.labels('v-shadow').value).toBe(3);
+    expect(metrics.modelInference.labels('v-shadow', 'shadow').count).toBe(1);
+    expect(provider.challengerModel.holds).toBe(0);
+  });
 });
 
 describe('POST /v1/feedback', () => {

@@ -69,6 +69,8 @@ export interface AppConfig {
   maxInflight: number;
   inferenceTimeoutMs: number;
   batching: { maxBatchRows: number; maxWaitMs: number; concurrency?: number };
+  /** How long a shadow-scoring batch waits to fill (ms; default 0: flushed as soon as it is queued). */
+  shadowMaxWaitMs?: number;
   /** Predictions kept for feedback (rows, hours) and the per-process online-quality window. */
   feedback: { capacity: number; maxAgeHours?: number; window: number };
   adminToken: string | null;

@@ -27,6 +27,12 @@ export interface ServiceConfig {
   maxInflight: number;
   inferenceTimeoutMs: number;
   batching: { maxBatchRows: number; maxWaitMs: number; concurrency: number };
+  /**
+   * How long a shadow-scoring batch waits to fill (ms). Nobody waits for shadow scores, so its
+   * batches may wait: one ONNX Runtime call per row made shadow mode cost +13% to +25% server CPU
+   * per request in bench:serve (e), most of it per-call overhead that a batch of tens of rows shares.
+   */
+  shadowMaxWaitMs: number;
   intraOpThreads: number;
   /**
    * Where ONNX Runtime runs: `split` (batches big enough to take `workerMinMs` of scoring on a
@@ -62,6 +68,7 @@ export const DEFAULTS = {
   inferenceTimeoutMs: 2_000,
   maxBatchRows: 512,
   maxWaitMs: 0,
+  shadowMaxWaitMs: 10,
   intraOpThreads: 1,
   inferenceThread: 'split' as const,
   workerMinMs: 0.25,
@@ -156,6 +163,7 @@ export function loadConfig(env: Env, cwd: string): ServiceConfig {
       maxWaitMs: integer(env, 'BATCH_MAX_WAIT_MS', DEFAULTS.maxWaitMs, 0, 1_000),
       concurrency: integer(env, 'BATCH_CONCURRENCY', thread === 'main' ? 1 : 2, 1, 64),
     },
+    shadowMaxWaitMs: integer(env, 'SHADOW_BATCH_WAIT_MS', DEFAULTS.shadowMaxWaitMs, 0, 1_000),
     intraOpThreads: integer(env, 'ORT_INTRA_OP_THREADS', DEFAULTS.intraOpThreads, 0, 256),
     inferenceThread: thread,
     workerMinMs: integer(env, 'INFERENCE_WORKER_MIN_US', DEFAULTS.workerMinMs * 1000, 0, 1_000_000) / 1000,

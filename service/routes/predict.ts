@@ -52,7 +52,7 @@ function predictHandler(
   const shadow = shadowScorer({
     metrics,
     logger: ctx.logger,
-    batching: config.batching,
+    batching: { ...config.batching, maxWaitMs: config.shadowMaxWaitMs ?? 0 },
     now,
     acquire: () => models.acquireChallenger?.() ?? null,
   });
