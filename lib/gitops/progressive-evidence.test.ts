@@ -54,12 +54,11 @@ describe('live evidence from /metrics', () => {
     expect(e.challenger!.served).toBeNull();
   });
 
-  it('canary step: passes shadow rows, agreement and latency; names what fails', () => {
+  it('canary step: passes shadow rows and agreement (no latency bar: shadow batches wait); names what fails', () => {
     const good = liveEvidence([replica({ rows: 600, disagree: 30 })], versions, meta);
     expect(stepBars('canary', good).map((b) => [b.id, b.pass])).toEqual([
       ['shadow.rows', true],
       ['shadow.agreement', true],
-      ['shadow.latency', true],
     ]);
     const thin = liveEvidence([replica({ rows: 100, disagree: 30 })], versions, meta);
     const bars = stepBars('canary', thin);
@@ -67,11 +66,6 @@ describe('live evidence from /metrics', () => {
       `100 rows scored in shadow ≥ ${STEP_POLICY.minShadowRows}`,
       `agreement 0.700 ≥ ${STEP_POLICY.minAgreement}`,
     ]);
-    // Both medians fall in the (0.156, 0.391] ms bucket: interpolated alike.
-    expect(stepBars('canary', thin, { ...STEP_POLICY, maxLatencyRatio: 0.5 }).at(-1)).toMatchObject({
-      pass: false,
-      detail: 'challenger p50 0.273 ms per call (shadow) vs champion 0.273 ms: 1.000× ≤ 0.5×',
-    });
     expect(stepBars('shadow', thin)).toEqual([]);
   });
 

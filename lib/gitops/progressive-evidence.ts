@@ -286,7 +286,9 @@ export function stepBars(step: ReleaseStep, e: LiveEvidence, policy: StepPolicy 
       pass: s !== null && s.agreement >= policy.minAgreement,
       detail: `agreement ${s ? f3(s.agreement) : 'n/a'} ≥ ${policy.minAgreement}`,
     });
-    bars.push(latencyBar('shadow.latency', c?.shadow ?? null, e.champion.served, policy, 'shadow'));
+    // No latency bar in shadow: shadow batches wait to fill (SHADOW_BATCH_WAIT_MS) and served ones do
+    // not, so their calls are not comparable; the table shows both, and the canary's served calls
+    // (batched alike) are gated at the next step. The gate's CPU-time p99 already bars a slow artifact.
     return bars;
   }
   bars.push({
