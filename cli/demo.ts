@@ -40,8 +40,13 @@ function report(result: DemoResult): string {
       .join('\n'),
     '',
     'Figures',
-    figureLine('merge → serving the new champion', result.figures.mergeToServingMs),
-    figureLine('revert → serving the previous champion', result.figures.revertToServingMs),
+    // The serving figures belong to the scenarios that merge a promotion and revert it.
+    ...(result.scenario === 'lifecycle'
+      ? [
+          figureLine('merge → serving the new champion', result.figures.mergeToServingMs),
+          figureLine('revert → serving the previous champion', result.figures.revertToServingMs),
+        ]
+      : Object.entries(result.figures).map(([name, ms]) => `  ${name}: ${formatMs(ms)}`)),
     `  training window of the scheduled run: ${result.settings.trainDays === null ? 'all data' : `${result.settings.trainDays} days`}; worse candidate: ${result.settings.badTrainDays} days, ${result.settings.badParams}`,
     '',
     'Where to look (restart the emulator first, below; the API wants the token)',
