@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProductionManifest } from '../lib/manifest/schema.ts';
 import { MANIFEST_PATH } from '../lib/manifest/store.ts';
 import { MODEL_GATE_CONTEXT } from '../lib/gitops/promotion-pr.ts';
-import { startWorkflowLab, type WorkflowLab } from '../testing/workflow-lab.ts';
+import { closeWorkflowLab, startWorkflowLab, type WorkflowLab } from '../testing/workflow-lab.ts';
 
 let lab: WorkflowLab;
 
@@ -17,9 +17,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  const violations = lab?.emulator.violations ?? [];
-  await lab?.close();
-  expect(violations).toEqual([]);
+  expect(await closeWorkflowLab(lab)).toEqual([]);
 });
 
 describe('deploy.yml', () => {

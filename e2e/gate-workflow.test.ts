@@ -23,7 +23,7 @@ import type { ProductionManifest } from '../lib/manifest/schema.ts';
 import { MANIFEST_PATH } from '../lib/manifest/store.ts';
 import { gatePullRequest, POLICY_PATH } from '../lib/gitops/pr-gate.ts';
 import { MODEL_GATE_CONTEXT } from '../lib/gitops/promotion-pr.ts';
-import { REPO_ROOT, startWorkflowLab, type WorkflowLab } from '../testing/workflow-lab.ts';
+import { closeWorkflowLab, REPO_ROOT, startWorkflowLab, type WorkflowLab } from '../testing/workflow-lab.ts';
 
 const exec = promisify(execFile);
 const OLD = '2001-04-01-5a98e494';
@@ -55,9 +55,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  const violations = lab?.emulator.violations ?? [];
-  await lab?.close();
-  expect(violations).toEqual([]);
+  expect(await closeWorkflowLab(lab)).toEqual([]);
 });
 
 describe('gate.yml on a hand-edited manifest', () => {

@@ -127,3 +127,10 @@ export async function startWorkflowLab(
     },
   };
 }
+
+/** Stops a lab (if it started) and returns what the emulator saw that violated GitHub's description. */
+export async function closeWorkflowLab(lab: WorkflowLab | undefined): Promise<unknown[]> {
+  const violations = [...(lab?.emulator.violations ?? [])];
+  await lab?.close();
+  return violations;
+}
