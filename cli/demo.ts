@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { type DemoResult, runDemo } from '../lib/demo/run-demo.ts';
 import { DEFAULT_SETTINGS } from '../lib/demo/scenario.ts';
-import { DEFAULT_SCENARIO, SCENARIOS } from '../lib/demo/scenarios.ts';
+import { DEFAULT_SCENARIO, SCENARIOS, scenarioNamed } from '../lib/demo/scenarios.ts';
 import { formatMs, formatTimeline } from '../lib/demo/timeline.ts';
 import { exitWithError, numberFlag } from './cli-support.ts';
 
@@ -40,13 +40,9 @@ function report(result: DemoResult): string {
       .join('\n'),
     '',
     'Figures',
-    // The serving figures belong to the scenarios that merge a promotion and revert it.
-    ...(result.scenario === 'lifecycle'
-      ? [
-          figureLine('merge → serving the new champion', result.figures.mergeToServingMs),
-          figureLine('revert → serving the previous champion', result.figures.revertToServingMs),
-        ]
-      : Object.entries(result.figures).map(([name, ms]) => `  ${name}: ${formatMs(ms)}`)),
+    ...Object.entries(scenarioNamed(result.scenario).figures).map(([key, label]) =>
+      figureLine(label, result.figures[key]),
+    ),
     `  training window of the scheduled run: ${result.settings.trainDays === null ? 'all data' : `${result.settings.trainDays} days`}; worse candidate: ${result.settings.badTrainDays} days, ${result.settings.badParams}`,
     '',
     'Where to look (restart the emulator first, below; the API wants the token)',

@@ -218,5 +218,9 @@ async function lifecycle(context: DemoContext): Promise<void> {
 export const lifecycleScenario: DemoScenario = {
   name: 'lifecycle',
   summary: 'scheduled training → promotion PR → merge → deploy → serving; a refused worse candidate; rollback',
+  figures: {
+    mergeToServingMs: 'merge → serving the new champion',
+    revertToServingMs: 'revert → serving the previous champion',
+  },
   run: lifecycle,
 };

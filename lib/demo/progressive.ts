@@ -167,5 +167,10 @@ export const progressiveScenario: DemoScenario = {
   name: 'progressive',
   summary:
     'roll the last promotion back, then release it again: shadow → canary 30% → champion (release-step.yml) with replayed traffic and feedback as evidence',
+  figures: {
+    shadowMergeToServingMs: 'shadow step merged → serving it',
+    canaryMergeToServingMs: 'canary step merged → serving it',
+    championMergeToServingMs: 'champion step merged → serving it',
+  },
   run: progressive,
 };

@@ -37,5 +37,7 @@ export interface DemoScenario {
   name: string;
   /** One line for `npm run demo -- --help`. */
   summary: string;
+  /** The figures it measures, key in `DemoContext.figures` → label; each is a time until serving. */
+  figures: Record<string, string>;
   run(context: DemoContext): Promise<void>;
 }
