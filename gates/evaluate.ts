@@ -198,6 +198,11 @@ export function percentile(samples: readonly number[], q: number): number {
   return sorted[rank - 1];
 }
 
+/** The rounds' p99s as the report and the check's detail print them. */
+export function roundP99Text(summary: LatencySummary, separator = ', '): string {
+  return (summary.roundP99Ms ?? []).map((x) => x.toFixed(3)).join(separator);
+}
+
 export function latencySummary(samples: readonly number[], rounds = 1): LatencySummary {
   const mean = samples.length === 0 ? Number.NaN : samples.reduce((s, x) => s + x, 0) / samples.length;
   const size = Math.ceil(samples.length / rounds);
@@ -366,7 +371,6 @@ export function evaluateGate(input: GateInput): GateVerdict {
   const latencyCpu = e.latencyCpuMs ? latencySummary(e.latencyCpuMs, policy.latency.rounds) : undefined;
   const gated = latencyCpu ?? latency;
   const gatedP99 = gated.bestRoundP99Ms ?? Number.NaN;
-  const rounds = (l: LatencySummary) => l.roundP99Ms!.map((x) => x.toFixed(3)).join(', ');
   add({
     id: 'latency.p99',
     group: 'latency',
@@ -379,7 +383,7 @@ export function evaluateGate(input: GateInput): GateVerdict {
     detail:
       gated.calls === 0
         ? 'no latency samples'
-        : `${latencyCpu ? 'CPU time ' : ''}p99 by round of ${Math.ceil(gated.calls / policy.latency.rounds)} calls: ${rounds(gated)} ms; ` +
+        : `${latencyCpu ? 'CPU time ' : ''}p99 by round of ${Math.ceil(gated.calls / policy.latency.rounds)} calls: ${roundP99Text(gated)} ms; ` +
           `wall clock over all ${latency.calls} calls p50 ${latency.p50Ms.toFixed(3)} ms, p99 ${latency.p99Ms.toFixed(3)} ms, max ${latency.maxMs.toFixed(3)} ms`,
   });
 
