@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
 import { loadFlights } from '../lib/data/flights.ts';
 import { createOctokitForge } from '../lib/forge/octokit-forge.ts';
+import { nodeModulesCacheKey } from '../lib/gitops/cache-keys.ts';
 import type { Forge } from '../lib/forge/forge.ts';
 import { readManifest } from '../lib/manifest/store.ts';
 import { rollbackBranch } from '../lib/monitoring/monitor.ts';
@@ -21,7 +22,6 @@ import { selectTraffic } from '../lib/replay/traffic.ts';
 import { nodeRepoFiles } from '../lib/util/repo-files.ts';
 import { emulatorPorts } from '../runner/emulator-ports.ts';
 import { scheduleEvent, workflowDispatchEvent } from '../runner/events.ts';
-import { hashFiles } from '../runner/hash-files.ts';
 import { createRunner, type Runner } from '../runner/runner.ts';
 import { seedCacheEntry } from '../runner/stand-ins/cache.ts';
 import { monitorBareRepository } from '../testing/monitor-repo.ts';
@@ -61,7 +61,7 @@ beforeAll(async () => {
   // node_modules as a previous run saved it (linked: restoring is instant), under the workflow's key.
   await seedCacheEntry(
     cacheDir,
-    `node-modules-Linux-${hashFiles(ROOT, ['package-lock.json'])}`,
+    nodeModulesCacheKey(ROOT),
     { node_modules: path.join(ROOT, 'node_modules') },
     { link: true },
   );
