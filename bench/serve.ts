@@ -293,6 +293,16 @@ const f2 = (n: number) => n.toFixed(2);
 const pct = (n: number) => `${(n * 100).toFixed(0)}%`;
 const pct1 = (n: number) => `${(n * 100).toFixed(1)}%`;
 
+/** `a` and `b` back to back, `a` first in even rounds and `b` first in odd ones, so neither always runs first. */
+async function inTurns<T>(round: number, a: () => Promise<T>, b: () => Promise<T>): Promise<[T, T]> {
+  if (round % 2 === 0) {
+    const first = await a();
+    return [first, await b()];
+  }
+  const second = await b();
+  return [await a(), second];
+}
+
 /** A clone of `repoDir` whose HEAD manifest is `manifest`. */
 function repositoryWith(repoDir: string, clone: string, manifest: ProductionManifest): string {
   execFileSync('git', ['clone', '--quiet', '--no-hardlinks', repoDir, clone]);
@@ -411,15 +421,11 @@ async function shadowComparison(
     const rounds: ShadowRound[] = [];
     for (let r = 0; r < REPEAT; r++) {
       const before = await shadowCounts(shadow);
-      let p: Measured;
-      let s: Measured;
-      if (r % 2 === 0) {
-        p = await measure(plain, script);
-        s = await measure(shadow, script);
-      } else {
-        s = await measure(shadow, script);
-        p = await measure(plain, script);
-      }
+      const [p, s] = await inTurns(
+        r,
+        () => measure(plain, script),
+        () => measure(shadow, script),
+      );
       const after = await shadowCounts(shadow);
       const round = {
         plain: p,
@@ -440,13 +446,13 @@ async function shadowComparison(
     await pacedRun(shadow, '/v1/predict', singleBodies, fixedRate);
     const before = await shadowCounts(shadow);
     for (let r = 0; r < REPEAT; r++) {
-      if (r % 2 === 0) {
-        paced.plain.push(await pacedRun(plain, '/v1/predict', singleBodies, fixedRate));
-        paced.shadow.push(await pacedRun(shadow, '/v1/predict', singleBodies, fixedRate));
-      } else {
-        paced.shadow.push(await pacedRun(shadow, '/v1/predict', singleBodies, fixedRate));
-        paced.plain.push(await pacedRun(plain, '/v1/predict', singleBodies, fixedRate));
-      }
+      const [p, s] = await inTurns(
+        r,
+        () => pacedRun(plain, '/v1/predict', singleBodies, fixedRate),
+        () => pacedRun(shadow, '/v1/predict', singleBodies, fixedRate),
+      );
+      paced.plain.push(p);
+      paced.shadow.push(s);
     }
     const after = await shadowCounts(shadow);
     paced.scored = after.scored - before.scored;
@@ -611,10 +617,11 @@ async function main(): Promise<void> {
       for (let r = 0; r < REPEAT; r++) {
         const a = await measure(server, scripts.echo);
         // Monitoring on and off back to back, in alternating order so neither always runs first.
-        const [b, bOff] =
-          r % 2 === 0
-            ? [await measure(server, scripts.single), await measure(unmonitored, scripts.single)]
-            : [await measure(unmonitored, scripts.single), await measure(server, scripts.single)].reverse();
+        const [b, bOff] = await inTurns(
+          r,
+          () => measure(server, scripts.single),
+          () => measure(unmonitored, scripts.single),
+        );
         const c = await measure(server, scripts.batch);
         const d1 = await bareOrt(bytes, flights, 1, BARE_SECONDS);
         const d256 = await bareOrt(bytes, flights, BATCH_ROWS, BARE_SECONDS);
