@@ -14,7 +14,7 @@
 import { simpleGit } from 'simple-git';
 import type { Forge } from '../forge/forge.ts';
 import { manifestHistory } from '../release/manifest-history.ts';
-import { rollback, type RollbackResult } from '../release/rollback.ts';
+import { newestUnreverted, rollback, type RollbackResult } from '../release/rollback.ts';
 import { nodeRepoFiles } from '../util/repo-files.ts';
 import type { ActionsRun } from '../util/run-context.ts';
 import { type CommitIdentity, DEFAULT_IDENTITY, pushRefs, setCommitIdentity } from './git-remote.ts';
@@ -49,13 +49,10 @@ export interface RollbackPushResult extends RollbackResult {
  */
 export async function promotionCommitOf(repoDir: string, version: string): Promise<string> {
   const history = await manifestHistory(simpleGit(repoDir));
-  const reverted = history.flatMap((h) => (h.reverts ? [h.reverts] : []));
-  const isReverted = (commit: string) => reverted.some((sha) => commit.startsWith(sha) || sha.startsWith(commit));
   const ofVersion = history.filter(
     (h) => (h.kind === 'promotion' || h.kind === 'release-step') && h.trailers['Model-Version'] === version,
   );
-  const target =
-    ofVersion.find((h) => !isReverted(h.commit)) ?? ofVersion.find((h) => h.kind === 'promotion') ?? ofVersion[0];
+  const target = newestUnreverted(history, version) ?? ofVersion.find((h) => h.kind === 'promotion') ?? ofVersion[0];
   if (!target)
     throw new Error(`no promotion or release step of ${version} in the history of manifests/production.json`);
   return target.commit;

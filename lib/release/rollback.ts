@@ -37,18 +37,26 @@ export interface RollbackResult {
 }
 
 /**
- * Which promotion to revert: the newest promotion no later commit has reverted. Pure, over the
- * manifest history (newest first).
+ * The newest promotion or release step (of `version`, when given) that no later commit has
+ * reverted, or null. Pure, over the manifest history (newest first).
  */
-export function rollbackTarget(history: ManifestCommit[]): ManifestCommit {
+export function newestUnreverted(history: ManifestCommit[], version?: string): ManifestCommit | null {
   const reverted = new Set<string>();
   for (const entry of history) {
     if (entry.reverts) reverted.add(entry.reverts);
     // A shadow or canary step is undone the same way: an alert during a canary reverts it.
     if (entry.kind !== 'promotion' && entry.kind !== 'release-step') continue;
+    if (version !== undefined && entry.trailers['Model-Version'] !== version) continue;
     const isReverted = [...reverted].some((sha) => entry.commit.startsWith(sha) || sha.startsWith(entry.commit));
     if (!isReverted) return entry;
   }
+  return null;
+}
+
+/** Which promotion to revert: the newest promotion or release step no later commit has reverted. */
+export function rollbackTarget(history: ManifestCommit[]): ManifestCommit {
+  const target = newestUnreverted(history);
+  if (target) return target;
   throw new Error(
     `nothing to roll back: no promotion or release step in the history of ${MANIFEST_PATH} that has not been reverted already`,
   );
