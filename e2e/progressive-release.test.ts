@@ -27,7 +27,7 @@ import { replay, type ReplaySummary } from '../lib/replay/replay.ts';
 import { selectTraffic } from '../lib/replay/traffic.ts';
 import { nodeRepoFiles } from '../lib/util/repo-files.ts';
 import { type ServerProcess, startServerProcess } from '../testing/server-process.ts';
-import { REPO_ROOT, startWorkflowLab, type WorkflowLab } from '../testing/workflow-lab.ts';
+import { closeWorkflowLab, REPO_ROOT, startWorkflowLab, type WorkflowLab } from '../testing/workflow-lab.ts';
 
 const head = (await readManifest(nodeRepoFiles(REPO_ROOT)))!;
 /** The version promoted last at HEAD: here it is the challenger, its predecessor the champion. */
@@ -225,9 +225,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await service?.stop();
-  await lab?.close();
+  const violations = await closeWorkflowLab(lab);
   expect(lab.errors).toEqual([]);
-  expect(lab.emulator.violations).toEqual([]);
+  expect(violations).toEqual([]);
 });
 
 describe('release-step.yml on the emulator with a live service', () => {
