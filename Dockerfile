@@ -17,12 +17,14 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends ca-certificates git openssh-client \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 MODEL_CACHE_DIR=/var/cache/taxiway/model-repo
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 MODEL_CACHE_DIR=/var/cache/taxiway/model-repo \
+    PREDICTION_STORE_PATH=/var/cache/taxiway/predictions.sqlite
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY lib ./lib
 COPY service ./service
-# Owned by root and read-only for the service; it writes only to the model cache (an emptyDir on Kubernetes).
+# Owned by root and read-only for the service; it writes only to /var/cache/taxiway (the model cache and
+# the prediction log; an emptyDir on Kubernetes).
 RUN mkdir -p /var/cache/taxiway && chown 1000:1000 /var/cache/taxiway
 # uid 1000 is the image's `node` user; numeric, so Kubernetes can check runAsNonRoot.
 USER 1000:1000

@@ -168,6 +168,7 @@ describe('the Deployment and the service configuration', () => {
   });
 
   it('runs non-root on a read-only root filesystem, writing only to emptyDir volumes', () => {
+    expect(config.predictionStorePath).not.toBe(':memory:');
     expect(podSpec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
     expect(container.securityContext).toMatchObject({
       readOnlyRootFilesystem: true,
@@ -180,7 +181,8 @@ describe('the Deployment and the service configuration', () => {
         (m: { mountPath: string }) => dir === m.mountPath || dir.startsWith(`${m.mountPath}/`),
       );
     const source = config.source as { cacheDir: string };
-    for (const dir of [source.cacheDir, '/tmp']) {
+    // The clone of the model repository, the prediction log (SQLite and its WAL) and git's temporary files.
+    for (const dir of [source.cacheDir, path.dirname(config.predictionStorePath), '/tmp']) {
       const mount = mountOf(dir);
       expect(mount, `${dir} is on no volume`).toBeDefined();
       expect(volumes.get(mount.name)).toHaveProperty('emptyDir');

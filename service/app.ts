@@ -4,7 +4,7 @@
  * It starts nothing: no listener, no timers. Tests drive it with `app.request`; `service/start.ts`
  * serves it with @hono/node-server.
  */
-import { randomUUID } from 'node:crypto';
+import { newRequestId } from './request-id.ts';
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { RawFlight } from '../lib/features/spec.ts';
 import { MicroBatcher } from './batcher.ts';
@@ -129,7 +129,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
   // Filled once every module is mounted; requests only start after that.
   const knownPaths = new Set<string>();
-  app.use('*', requestMiddleware(ctx, knownPaths, deps.newRequestId ?? randomUUID));
+  app.use('*', requestMiddleware(ctx, knownPaths, deps.newRequestId ?? newRequestId));
   const modules: RouteModule[] = [
     predictRoutes({ batcher, store, monitoring, enabled: config.monitoring }),
     feedbackRoutes({ store, monitoring, quality }),

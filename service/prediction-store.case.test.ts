@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RawFlight } from '../lib/features/spec.ts';
 import type { WriteOutcome } from './prediction-db.ts';
 import type { PredictionStore, StoreEvents } from './prediction-store.ts';
+import { newRequestId } from './request-id.ts';
 import { validDepartureMinutes } from './validation.ts';
 
 export type OpenStore = (
@@ -80,6 +81,22 @@ export function predictionStoreContract(name: string, open: OpenStore): void {
       });
     });
 
+    it('joins by UUIDv7 request ids (the service’s), keyed by their time, and tells ids of one millisecond apart', async () => {
+      const store = make(limits);
+      const ms = Date.UTC(2026, 11, 2, 6, 0);
+      const [a, b] = [newRequestId(ms), newRequestId(ms)];
+      const later = newRequestId(ms + 1);
+      record(store, a, [flight(1)], [0.1]);
+      record(store, b, [flight(2)], [0.2]);
+      record(store, later, [flight(3)], [0.3]);
+      const claim = (requestId: string) => store.claim({ kind: 'request', requestId, index: 0 });
+      expect(await claim(b)).toMatchObject({ found: true, prediction: { probability: Math.fround(0.2) } });
+      expect(await claim(later)).toMatchObject({ found: true, prediction: { probability: Math.fround(0.3) } });
+      expect(await claim(a)).toMatchObject({ found: true, prediction: { probability: Math.fround(0.1) } });
+      // The same random part at another time is another request.
+      expect(await claim(newRequestId(ms + 2).slice(0, 14) + a.slice(14))).toEqual({ found: false });
+    });
+
     it('joins by the flight itself: the latest prediction for it', async () => {
       const store = make(limits);
       record(store, 'r1', [flight(5)], [0.2]);
@@ -109,6 +126,8 @@ export function predictionStoreContract(name: string, open: OpenStore): void {
       expect(await store.claim({ kind: 'request', requestId: 'old', index: 0 })).toEqual({ found: false });
       expect(await store.claim({ kind: 'request', requestId: 'old', index: 1 })).toMatchObject({ duplicate: true });
       expect(await store.claim({ kind: 'request', requestId: 'new0', index: 0 })).toMatchObject({ found: true });
+      expect(await store.claim(byFlight(flight(1)))).toEqual({ found: false });
+      expect(await store.claim(byFlight(flight(13)))).toMatchObject({ found: true, duplicate: false });
       const last = outcomes[outcomes.length - 1];
       expect(last.rows).toBe(5);
       // Row 0 of "old", the oldest, was evicted without an outcome.

@@ -13,6 +13,7 @@ import type { RawFlight } from '../lib/features/spec.ts';
 import { hash52 } from '../lib/util/hash.ts';
 import type { FeedbackTarget } from './validation.ts';
 import { errorMessage } from '../lib/util/errors.ts';
+import { requestTimeMs } from './request-id.ts';
 import {
   airportCode,
   type ClaimResult,
@@ -70,6 +71,7 @@ export interface BufferedStoreOptions {
 function emptyChunk(capacity: number): PredictionChunk {
   return {
     rows: 0,
+    requestMs: new Float64Array(capacity),
     requestKey: new Float64Array(capacity),
     row: new Uint32Array(capacity),
     minutes: new Float64Array(capacity),
@@ -85,6 +87,7 @@ function emptyChunk(capacity: number): PredictionChunk {
 
 function transferables(chunk: PredictionChunk): ArrayBuffer[] {
   const columns = [
+    chunk.requestMs,
     chunk.requestKey,
     chunk.row,
     chunk.minutes,
@@ -139,6 +142,7 @@ export function bufferedStore(options: BufferedStoreOptions): PredictionStore {
       if (chunk.rows + n > capacity) void flush();
       // A request larger than a chunk is written in pieces of one chunk.
       const key = hash52(requestId);
+      const ms = requestTimeMs(requestId);
       let model = modelIndex(version, threshold);
       for (let i = 0; i < n; i++) {
         if (chunk.rows === capacity) {
@@ -147,6 +151,7 @@ export function bufferedStore(options: BufferedStoreOptions): PredictionStore {
         }
         const at = chunk.rows++;
         const f = flights[i];
+        chunk.requestMs[at] = ms;
         chunk.requestKey[at] = key;
         chunk.row[at] = i;
         chunk.minutes[at] = minutes[i];
@@ -165,7 +170,12 @@ export function bufferedStore(options: BufferedStoreOptions): PredictionStore {
       await flush();
       const target: ClaimTarget =
         key.kind === 'request'
-          ? { kind: 'request', requestKey: hash52(key.requestId), row: key.index }
+          ? {
+              kind: 'request',
+              requestMs: requestTimeMs(key.requestId),
+              requestKey: hash52(key.requestId),
+              row: key.index,
+            }
           : {
               kind: 'flight',
               minutes: key.minutes,
