@@ -79,12 +79,23 @@ export function airportFromCode(code: number): string {
  * Schema version 2 (PRAGMA user_version). Version 1 (no version set) indexed every row by
  * (request_key, row) — a random hash — and by (minutes, origin, destination): each insert touched a
  * random page of two indexes as large as the table. At 1M rows that cost 90–150 µs per stored row
- * (`npm run bench:store`). Version 2 keys requests by (request_ms, request_key, row) — request ids
+ * (`npm run bench:store` run against version 1). Version 2 keys requests by (request_ms, request_key, row) — request ids
  * are UUIDv7 (request-id.ts), so inserts append — and keeps one row per flight, its latest
  * prediction, in `latest_by_flight`: a table as large as the distinct flights in the store, not as
  * the store. A version-1 file is migrated when opened.
  */
 const SCHEMA_VERSION = 2;
+const REQUEST_INDEX =
+  'CREATE INDEX IF NOT EXISTS predictions_by_request_time ON predictions (request_ms, request_key, row);';
+const LATEST_BY_FLIGHT = `
+CREATE TABLE IF NOT EXISTS latest_by_flight (
+  minutes INTEGER NOT NULL,
+  origin INTEGER NOT NULL,
+  destination INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (minutes, origin, destination)
+) WITHOUT ROWID;
+`;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS predictions (
   seq INTEGER PRIMARY KEY,
@@ -101,33 +112,25 @@ CREATE TABLE IF NOT EXISTS predictions (
   created_ms INTEGER NOT NULL,
   answered INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS predictions_by_request_time ON predictions (request_ms, request_key, row);
-CREATE TABLE IF NOT EXISTS latest_by_flight (
-  minutes INTEGER NOT NULL,
-  origin INTEGER NOT NULL,
-  destination INTEGER NOT NULL,
-  seq INTEGER NOT NULL,
-  PRIMARY KEY (minutes, origin, destination)
-) WITHOUT ROWID;
+${REQUEST_INDEX}
+${LATEST_BY_FLIGHT}
 CREATE INDEX IF NOT EXISTS predictions_by_age ON predictions (created_ms);
 `;
 
 const MIGRATE_FROM_1 = `
 ALTER TABLE predictions ADD COLUMN request_ms INTEGER NOT NULL DEFAULT 0;
 DROP INDEX IF EXISTS predictions_by_request;
-CREATE INDEX predictions_by_request_time ON predictions (request_ms, request_key, row);
-CREATE TABLE latest_by_flight (
-  minutes INTEGER NOT NULL,
-  origin INTEGER NOT NULL,
-  destination INTEGER NOT NULL,
-  seq INTEGER NOT NULL,
-  PRIMARY KEY (minutes, origin, destination)
-) WITHOUT ROWID;
+${REQUEST_INDEX}
+${LATEST_BY_FLIGHT}
 INSERT INTO latest_by_flight SELECT minutes, origin, destination, MAX(seq) FROM predictions GROUP BY minutes, origin, destination;
 DROP INDEX IF EXISTS predictions_by_flight;
 `;
 
 const COLUMNS = 'seq, row, version, threshold, probability, minutes, origin, destination, distance, answered';
+/** The same columns of `predictions p` in a join. */
+const JOINED_COLUMNS = COLUMNS.split(', ')
+  .map((column) => `p.${column}`)
+  .join(', ');
 
 interface Row {
   seq: number;
@@ -181,11 +184,7 @@ export class PredictionDb {
       `SELECT ${COLUMNS} FROM predictions WHERE request_ms = ? AND request_key = ? AND row = ? ORDER BY seq DESC LIMIT 1`,
     );
     this.#byFlight = this.#db.prepare(
-      `SELECT ${COLUMNS.split(', ')
-        .map((c) => `p.${c}`)
-        .join(
-          ', ',
-        )} FROM latest_by_flight l JOIN predictions p ON p.seq = l.seq WHERE l.minutes = ? AND l.origin = ? AND l.destination = ?`,
+      `SELECT ${JOINED_COLUMNS} FROM latest_by_flight l JOIN predictions p ON p.seq = l.seq WHERE l.minutes = ? AND l.origin = ? AND l.destination = ?`,
     );
     this.#setLatest = this.#db.prepare(
       'INSERT INTO latest_by_flight VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET seq = excluded.seq',
