@@ -219,7 +219,7 @@ beforeAll(async () => {
   });
   await service.ready(120_000);
   // The release step scrapes this service's /metrics.
-  lab.vars.TAXIWAY_SERVICE_URL = service.url;
+  lab.vars.SERVICE_REPLICA_URLS = service.url;
   log(`lab and service up (${service.url})`);
 }, 240_000);
 

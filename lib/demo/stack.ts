@@ -231,8 +231,8 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
       ...ports,
       // The deploy workflow calls the service's reload hook with these (and the service polls anyway).
       secrets: { [SERVICE_TOKEN_SECRET]: adminToken, ...options.secrets },
-      // TAXIWAY_SERVICE_URL: the replicas whose /metrics the monitor and release-step.yml read.
-      vars: { [SERVICE_URL_VARIABLE]: service.url, TAXIWAY_SERVICE_URL: service.url, ...options.vars },
+      // SERVICE_REPLICA_URLS: the replicas whose /metrics release-step.yml sums (one here).
+      vars: { [SERVICE_URL_VARIABLE]: service.url, SERVICE_REPLICA_URLS: service.url, ...options.vars },
       workRoot: path.join(runnerDir, 'work'),
       cacheDir,
       live: progress.live,
