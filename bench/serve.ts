@@ -475,9 +475,14 @@ async function shadowComparison(
 }
 
 /** The lines and bars of (e). */
+/** One wrk run as a table line, padded to `width`; with `rows`, rows/s beside req/s. */
+function measuredRow(name: string, r: Measured, width: number, rows?: number): string {
+  const perRow = rows === undefined ? '' : ` ${f0(r.rps * rows).padStart(10)} rows/s`;
+  return `${name.padEnd(width)} ${f0(r.rps).padStart(9)} req/s${perRow}   p50 ${f2(r.p50Ms).padStart(6)} ms   p99 ${f2(r.p99Ms).padStart(6)} ms   server CPU ${f0(r.cpuUsPerRequest).padStart(5)} µs/req   non-2xx ${r.non2xx + r.errors}`;
+}
+
 function shadowReport(e: ShadowComparison, trees: Record<string, number>) {
-  const row = (name: string, r: Measured) =>
-    `${name.padEnd(44)} ${f0(r.rps).padStart(9)} req/s   p50 ${f2(r.p50Ms).padStart(6)} ms   p99 ${f2(r.p99Ms).padStart(6)} ms   server CPU ${f0(r.cpuUsPerRequest).padStart(5)} µs/req   non-2xx ${r.non2xx + r.errors}`;
+  const row = (name: string, r: Measured) => measuredRow(name, r, 44);
   const lines = [
     `\n(e) shadow mode: champion ${e.champion} (${trees[e.champion]} trees) only vs the same with ${e.challenger} (${trees[e.challenger]} trees) in shadow, 1 row per request, ${REPEAT} rounds:`,
   ];
@@ -704,8 +709,7 @@ async function main(): Promise<void> {
       }
     }
 
-    const row = (name: string, r: Measured, rows = 1) =>
-      `${name.padEnd(52)} ${f0(r.rps).padStart(9)} req/s ${f0(r.rps * rows).padStart(10)} rows/s   p50 ${f2(r.p50Ms).padStart(6)} ms   p99 ${f2(r.p99Ms).padStart(6)} ms   server CPU ${f0(r.cpuUsPerRequest).padStart(5)} µs/req   non-2xx ${r.non2xx + r.errors}`;
+    const row = (name: string, r: Measured, rows = 1) => measuredRow(name, r, 52, rows);
     const bareRow = (name: string, r: BareResult) =>
       `${name.padEnd(52)} ${f0(r.callsPerSecond).padStart(9)} call/s ${f0(r.rowsPerSecond).padStart(9)} rows/s   p50 ${f2(r.p50Ms).padStart(6)} ms   p99 ${f2(r.p99Ms).padStart(6)} ms`;
     const pacedRow = (name: string, run: PacedResult, isMedian: boolean) =>
