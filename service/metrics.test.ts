@@ -51,7 +51,7 @@ describe('GET /metrics', () => {
       'feedback_score_bucket{version="v-fake",slice="origin=ORD",delayed="false",le="+Inf"} ',
       'drift_feature_bin_total{version="v-fake",feature="distance",bin="0"} ',
       'drift_reference_share{version="v-fake",feature="origin",bin="2"} 0.5',
-      // The last batch waits in the buffer until the next flush (100 ms) or claim.
+      // The last batch waits in the buffer until the next flush (1 s) or claim.
       'prediction_store_rows 30',
       'online_quality_window_rows 30',
       'online_delayed_rate 0.3333333333333333',
