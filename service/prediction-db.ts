@@ -132,6 +132,32 @@ const JOINED_COLUMNS = COLUMNS.split(', ')
   .map((column) => `p.${column}`)
   .join(', ');
 
+const INSERT_PREDICTIONS =
+  'INSERT INTO predictions (request_ms, request_key, row, minutes, origin, destination, distance, version, threshold, probability, created_ms)';
+const INSERT_COLUMNS = 11;
+const ROW_PLACEHOLDERS = `(${Array(INSERT_COLUMNS).fill('?').join(', ')})`;
+/**
+ * Rows per INSERT statement: 32 took 1.8 µs per row against 2.7 µs one at a time (node:sqlite's
+ * per-call cost; a table with the request and age indexes, 13,000-row transactions).
+ */
+const INSERT_BLOCK = 32;
+
+/** Row `i` of `chunk` as INSERT_PREDICTIONS's values, into `params` from `at`. */
+function rowParams(chunk: PredictionChunk, i: number, params: (number | string)[], at: number): void {
+  const model = chunk.models[chunk.model[i]];
+  params[at] = chunk.requestMs[i];
+  params[at + 1] = chunk.requestKey[i];
+  params[at + 2] = chunk.row[i];
+  params[at + 3] = chunk.minutes[i];
+  params[at + 4] = chunk.origin[i];
+  params[at + 5] = chunk.destination[i];
+  params[at + 6] = chunk.distance[i];
+  params[at + 7] = model.version;
+  params[at + 8] = model.threshold;
+  params[at + 9] = chunk.probability[i];
+  params[at + 10] = chunk.createdMs;
+}
+
 interface Row {
   seq: number;
   row: number;
@@ -150,6 +176,9 @@ export class PredictionDb {
   readonly limits: StoreLimits;
   readonly #db: DatabaseSync;
   readonly #insert: StatementSync;
+  readonly #insertBlock: StatementSync;
+  /** Bound values of one block, reused across writes. */
+  readonly #params: (number | string)[] = new Array(INSERT_BLOCK * INSERT_COLUMNS);
   readonly #byRequest: StatementSync;
   readonly #byFlight: StatementSync;
   readonly #setLatest: StatementSync;
@@ -177,17 +206,21 @@ export class PredictionDb {
     // synchronous: a power cut may lose the last transactions, never corrupt the file.
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
     this.#createOrMigrate();
-    this.#insert = this.#db.prepare(
-      'INSERT INTO predictions (request_ms, request_key, row, minutes, origin, destination, distance, version, threshold, probability, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+    this.#insert = this.#db.prepare(`${INSERT_PREDICTIONS} VALUES ${ROW_PLACEHOLDERS}`);
     this.#byRequest = this.#db.prepare(
       `SELECT ${COLUMNS} FROM predictions WHERE request_ms = ? AND request_key = ? AND row = ? ORDER BY seq DESC LIMIT 1`,
     );
+    // The join checks the flight too: an entry is only swept now and then, and must never answer
+    // for whatever row holds its seq later.
     this.#byFlight = this.#db.prepare(
-      `SELECT ${JOINED_COLUMNS} FROM latest_by_flight l JOIN predictions p ON p.seq = l.seq WHERE l.minutes = ? AND l.origin = ? AND l.destination = ?`,
+      `SELECT ${JOINED_COLUMNS} FROM latest_by_flight l JOIN predictions p ON p.seq = l.seq AND p.minutes = l.minutes AND p.origin = l.origin AND p.destination = l.destination WHERE l.minutes = ? AND l.origin = ? AND l.destination = ?`,
     );
+    this.#insertBlock = this.#db.prepare(
+      `${INSERT_PREDICTIONS} VALUES ${Array.from({ length: INSERT_BLOCK }, () => ROW_PLACEHOLDERS).join(', ')}`,
+    );
+    // ORDER BY seq: a flight predicted twice in the chunk ends on its later seq.
     this.#setLatest = this.#db.prepare(
-      'INSERT INTO latest_by_flight VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET seq = excluded.seq',
+      'INSERT INTO latest_by_flight SELECT minutes, origin, destination, seq FROM predictions WHERE seq > ? ORDER BY seq ON CONFLICT DO UPDATE SET seq = excluded.seq',
     );
     this.#sweepLatest = this.#db.prepare('DELETE FROM latest_by_flight WHERE seq < ?');
     this.#answer = this.#db.prepare('UPDATE predictions SET answered = 1 WHERE seq = ?');
@@ -228,23 +261,21 @@ export class PredictionDb {
   write(chunk: PredictionChunk, nowMs = chunk.createdMs): WriteOutcome {
     this.#db.exec('BEGIN IMMEDIATE');
     try {
-      for (let i = 0; i < chunk.rows; i++) {
-        const model = chunk.models[chunk.model[i]];
-        const { lastInsertRowid } = this.#insert.run(
-          chunk.requestMs[i],
-          chunk.requestKey[i],
-          chunk.row[i],
-          chunk.minutes[i],
-          chunk.origin[i],
-          chunk.destination[i],
-          chunk.distance[i],
-          model.version,
-          model.threshold,
-          chunk.probability[i],
-          chunk.createdMs,
-        );
-        this.#setLatest.run(chunk.minutes[i], chunk.origin[i], chunk.destination[i], lastInsertRowid);
+      const lastBefore = (this.#seqRange.get() as { last: number | null }).last ?? 0;
+      const params = this.#params;
+      let i = 0;
+      // INSERT_BLOCK rows per statement: one call into SQLite per block, not per row.
+      for (; i + INSERT_BLOCK <= chunk.rows; i += INSERT_BLOCK) {
+        for (let j = 0; j < INSERT_BLOCK; j++) rowParams(chunk, i + j, params, j * INSERT_COLUMNS);
+        this.#insertBlock.run(...params);
       }
+      for (; i < chunk.rows; i++) {
+        rowParams(chunk, i, params, 0);
+        this.#insert.run(...params.slice(0, INSERT_COLUMNS));
+      }
+      // The chunk's rows took the seqs after lastBefore (the transaction holds the write lock), in
+      // order, so the last of each flight's rows is its latest.
+      this.#setLatest.run(lastBefore);
       const outcome = this.#prune(nowMs);
       this.#db.exec('COMMIT');
       return outcome;

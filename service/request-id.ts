@@ -1,8 +1,8 @@
 /**
  * Request ids are UUIDv7 (RFC 9562): 48 bits of Unix time in milliseconds, then random bits. The
  * prediction store indexes predictions by (request time, request-id hash), so its inserts append
- * at the end of the index instead of landing on a random page of it: at 1M stored rows 5.9 µs of
- * the writer per row against 35.1 µs with UUIDv4 ids (`npm run bench:store`; service/README.md,
+ * at the end of the index instead of landing on a random page of it: at 1M stored rows 4.5 µs of
+ * the writer per row against 34.7 µs with UUIDv4 ids (`npm run bench:store`; service/README.md,
  * "The prediction log").
  *
  * Built from node:crypto's randomUUID (pooled entropy): `uuid` 14's v7() draws fresh random bytes
