@@ -142,18 +142,33 @@ function runWrk(url: string, script: string, seconds: number): WrkResult {
   };
 }
 
+/** Counters read from the server's /metrics around a run. */
+interface ServerCounters {
+  /** process_cpu_seconds_total: every thread of the server process. */
+  cpuSeconds: number;
+  /** prediction_store_write_seconds_total: the prediction log's writer thread (0 with monitoring off). */
+  storeWriteSeconds: number;
+}
+
 /**
- * The server's process_cpu_seconds_total, over a fresh connection: wrk runs through spawnSync,
- * which blocks this event loop for a whole run, so a pooled keep-alive connection (fetch) can have
- * been closed by the server without this process noticing, and reusing it fails.
+ * The server's counters, over a fresh connection: wrk runs through spawnSync, which blocks this
+ * event loop for a whole run, so a pooled keep-alive connection (fetch) can have been closed by the
+ * server without this process noticing, and reusing it fails.
  */
-function serverCpuSeconds(server: ServerProcess): Promise<number> {
+function serverCounters(server: ServerProcess): Promise<ServerCounters> {
+  const sample = (text: string, name: string) =>
+    Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
   return new Promise((resolve, reject) => {
     const request = http.get(`${server.url}/metrics`, { agent: false, timeout: 10_000 }, (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve(Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? Number.NaN)));
+      response.on('end', () =>
+        resolve({
+          cpuSeconds: sample(text, 'process_cpu_seconds_total'),
+          storeWriteSeconds: sample(text, 'prediction_store_write_seconds_total'),
+        }),
+      );
       response.on('error', reject);
     });
     request.on('timeout', () => request.destroy(new Error('GET /metrics timed out after 10 s')));
@@ -163,15 +178,21 @@ function serverCpuSeconds(server: ServerProcess): Promise<number> {
 
 interface Measured extends WrkResult {
   cpuUsPerRequest: number;
+  /** The prediction log writer's share of cpuUsPerRequest (a write is CPU-bound). */
+  storeWriteUsPerRequest: number;
 }
 
 async function measure(server: ServerProcess, script: string): Promise<Measured> {
   try {
     runWrk(server.url, script, WARMUP);
-    const cpuBefore = await serverCpuSeconds(server);
+    const before = await serverCounters(server);
     const result = runWrk(server.url, script, DURATION);
-    const cpu = (await serverCpuSeconds(server)) - cpuBefore;
-    return { ...result, cpuUsPerRequest: (cpu * 1e6) / result.requests };
+    const after = await serverCounters(server);
+    return {
+      ...result,
+      cpuUsPerRequest: ((after.cpuSeconds - before.cpuSeconds) * 1e6) / result.requests,
+      storeWriteUsPerRequest: ((after.storeWriteSeconds - before.storeWriteSeconds) * 1e6) / result.requests,
+    };
   } catch (error) {
     throw serverFailure(server, `measuring ${path.basename(script)}`, error);
   }
@@ -807,7 +828,7 @@ async function main(): Promise<void> {
       },
       {
         name: '(b) / (b with MONITORING=off) ≥ 95% (median round)',
-        value: `${pct(ratioMonitoring)}  (rounds: ${rounds.map((x) => pct(x.monitoringRatio)).join(', ')})`,
+        value: `${pct(ratioMonitoring)}  (rounds: ${rounds.map((x) => pct(x.monitoringRatio)).join(', ')}; server CPU ${rounds.map((x) => `${f0(x.b.cpuUsPerRequest)}/${f0(x.bOff.cpuUsPerRequest)}`).join(', ')} µs on/off, of which the prediction log's writer ${rounds.map((x) => f2(x.b.storeWriteUsPerRequest)).join(', ')})`,
         ok: ratioMonitoring >= 0.95,
       },
       { name: 'zero non-2xx in every run', value: String(failures), ok: failures === 0 },

@@ -168,6 +168,7 @@ export function storeEvents(metrics: ServiceMetrics, logger: Logger): StoreEvent
   return {
     onWritten(outcome) {
       metrics.storeRows.set(outcome.rows);
+      metrics.storeWriteSeconds.inc(outcome.seconds);
       if (outcome.evictedAge > 0) evictedAge.inc(outcome.evictedAge);
       if (outcome.evictedCapacity > 0) evictedCapacity.inc(outcome.evictedCapacity);
     },

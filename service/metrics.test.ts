@@ -53,6 +53,7 @@ describe('GET /metrics', () => {
       'drift_reference_share{version="v-fake",feature="origin",bin="2"} 0.5',
       // The last batch waits in the buffer until the next flush (1 s) or claim.
       'prediction_store_rows 30',
+      'prediction_store_write_seconds_total ',
       'online_quality_window_rows 30',
       'online_delayed_rate 0.3333333333333333',
       'online_auc ',

@@ -64,6 +64,8 @@ export interface WriteOutcome {
   rows: number;
   evictedAge: number;
   evictedCapacity: number;
+  /** How long the write and pruning took in the writing thread (its busy time: CPU-bound, no fsync). */
+  seconds: number;
 }
 
 /** Three capital letters → 0 … 17575 (validation guarantees the shape). */
@@ -259,6 +261,7 @@ export class PredictionDb {
 
   /** Adds a chunk of rows and prunes by age (as of the chunk's time) and capacity, in one transaction. */
   write(chunk: PredictionChunk, nowMs = chunk.createdMs): WriteOutcome {
+    const started = performance.now();
     this.#db.exec('BEGIN IMMEDIATE');
     try {
       const lastBefore = (this.#seqRange.get() as { last: number | null }).last ?? 0;
@@ -276,9 +279,9 @@ export class PredictionDb {
       // The chunk's rows took the seqs after lastBefore (the transaction holds the write lock), in
       // order, so the last of each flight's rows is its latest.
       this.#setLatest.run(lastBefore);
-      const outcome = this.#prune(nowMs);
+      const pruned = this.#prune(nowMs);
       this.#db.exec('COMMIT');
-      return outcome;
+      return { ...pruned, seconds: (performance.now() - started) / 1000 };
     } catch (error) {
       this.#db.exec('ROLLBACK');
       throw error;
@@ -291,7 +294,7 @@ export class PredictionDb {
    * rows of a few chunks when several processes share the file (their chunks' times interleave, so
    * age pruning can leave a gap that the next prune closes).
    */
-  #prune(nowMs: number): WriteOutcome {
+  #prune(nowMs: number): Omit<WriteOutcome, 'seconds'> {
     const cutoff = nowMs - this.limits.maxAgeMs;
     const evictedAge = Number((this.#countOld.get(cutoff) as { n: number }).n);
     this.#deletedSinceSweep += Number(this.#deleteOld.run(cutoff).changes);

@@ -130,6 +130,7 @@ export function predictionStoreContract(name: string, open: OpenStore): void {
       expect(await store.claim(byFlight(flight(13)))).toMatchObject({ found: true, duplicate: false });
       const last = outcomes[outcomes.length - 1];
       expect(last.rows).toBe(5);
+      expect(last.seconds).toBeGreaterThan(0);
       // Row 0 of "old", the oldest, was evicted without an outcome.
       expect(outcomes.reduce((n, o) => n + o.evictedCapacity, 0)).toBe(1);
     });

@@ -176,6 +176,10 @@ export function createServiceMetrics(registry = new Registry()) {
       'Predictions dropped from the store before any feedback came, by reason (age, capacity).',
       ['reason'],
     ),
+    storeWriteSeconds: registry.counter(
+      'prediction_store_write_seconds_total',
+      "Time the prediction store's writer spent inserting chunks and pruning: its thread's busy time.",
+    ),
     storeFailures: registry.counter(
       'prediction_store_failures_total',
       'Prediction store operations that failed, by operation (write, claim).',
