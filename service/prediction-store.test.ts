@@ -5,7 +5,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DatabaseSync } from 'node:sqlite';
 import { hash52 } from '../lib/util/hash.ts';
 import { airportCode, PredictionDb } from './prediction-db.ts';
-import { inThreadStore, openPredictionStore } from './prediction-store.ts';
+import {
+  bufferedStore,
+  inThreadBackend,
+  inThreadStore,
+  openPredictionStore,
+  type StoreBackend,
+} from './prediction-store.ts';
 import { newRequestId } from './request-id.ts';
 import { byFlight, flight, predictionStoreContract, record } from './prediction-store.case.test.ts';
 
@@ -45,6 +51,40 @@ describe('a prediction store in a file', () => {
     } finally {
       await again.close();
       await other.close();
+    }
+  });
+});
+
+describe('a claim', () => {
+  it('writes the buffer first only when its prediction could be in it', async () => {
+    const limits = { maxRows: 1000, maxAgeMs: 3_600_000 };
+    const inner = inThreadBackend(new PredictionDb(':memory:', limits));
+    let writes = 0;
+    const backend: StoreBackend = { ...inner, write: (chunk, transfer) => (writes++, inner.write(chunk, transfer)) };
+    const store = bufferedStore({ backend, limits, flushMs: 0 });
+    try {
+      const [earlier, later] = [newRequestId(Date.now() - 5000), newRequestId()];
+      record(store, earlier, [flight(1)], [0.1]);
+      await store.flush();
+      record(store, later, [flight(2)], [0.2]);
+      expect(writes).toBe(1);
+      // Older than every buffered row: answered without writing the buffer.
+      expect(await store.claim({ kind: 'request', requestId: earlier, index: 0 })).toMatchObject({ found: true });
+      expect(writes).toBe(1);
+      // Buffered: written first, then found.
+      expect(await store.claim({ kind: 'request', requestId: later, index: 0 })).toMatchObject({ found: true });
+      expect(writes).toBe(2);
+      // By flight, or by an id without a time, the buffer is written first.
+      record(store, newRequestId(), [flight(3)], [0.3]);
+      expect(await store.claim(byFlight(flight(3)))).toMatchObject({ found: true });
+      expect(writes).toBe(3);
+      record(store, 'req-no-time', [flight(4)], [0.4]);
+      expect(await store.claim({ kind: 'request', requestId: 'req-no-time', index: 0 })).toMatchObject({
+        found: true,
+      });
+      expect(writes).toBe(4);
+    } finally {
+      await store.close();
     }
   });
 });

@@ -3,7 +3,8 @@
  * rows to typed-array columns (no per-request object survives it: retained per-request objects made
  * garbage-collection pauses ten times longer); every `flushMs`, or when the columns fill, the chunk
  * goes to the backend — a PredictionDb (SQLite) on a worker thread in the service, the same class in
- * this thread in tests. A claim flushes first, so an outcome can follow its prediction at once.
+ * this thread in tests. A claim flushes first when its prediction could be buffered, so an outcome
+ * can follow its prediction at once.
  *
  * What a crash loses: the rows of the last `flushMs` (default 1 s). A graceful stop (SIGTERM)
  * flushes everything.
@@ -113,6 +114,8 @@ export function bufferedStore(options: BufferedStoreOptions): PredictionStore {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let writes: Promise<void> = Promise.resolve();
   let closed = false;
+  /** The earliest request time (requestTimeMs) among the buffered rows; Infinity when none are. */
+  let bufferedFromMs = Number.POSITIVE_INFINITY;
 
   const flush = (): Promise<void> => {
     if (timer) clearTimeout(timer);
@@ -121,6 +124,7 @@ export function bufferedStore(options: BufferedStoreOptions): PredictionStore {
     const full = chunk;
     full.createdMs = nowMs();
     chunk = emptyChunk(capacity);
+    bufferedFromMs = Number.POSITIVE_INFINITY;
     // Writes go out in order; a claim after them sees every earlier row.
     const written = backend.write(full, transferables(full)).then(
       (outcome) => events.onWritten?.(outcome),
@@ -165,18 +169,24 @@ export function bufferedStore(options: BufferedStoreOptions): PredictionStore {
         chunk.probability[at] = scores[i];
         chunk.model[at] = model;
       }
+      if (ms < bufferedFromMs) bufferedFromMs = ms;
       if (timer === null && flushMs > 0) {
         timer = setTimeout(() => void flush(), flushMs);
         timer.unref();
       }
     },
     async claim(key) {
-      await flush();
+      const requestMs = key.kind === 'request' ? requestTimeMs(key.requestId) : 0;
+      // A request made before every buffered row cannot be in the buffer: no write for its claim
+      // (outcomes that come hours later would otherwise each write the rows of the moment).
+      // Flight claims and ids without a time flush first.
+      if (requestMs > 0 && requestMs < bufferedFromMs) await writes;
+      else await flush();
       const target: ClaimTarget =
         key.kind === 'request'
           ? {
               kind: 'request',
-              requestMs: requestTimeMs(key.requestId),
+              requestMs,
               requestKey: hash52(key.requestId),
               row: key.index,
             }
