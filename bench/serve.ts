@@ -495,13 +495,13 @@ async function shadowComparison(
   }
 }
 
-/** The lines and bars of (e). */
 /** One wrk run as a table line, padded to `width`; with `rows`, rows/s beside req/s. */
 function measuredRow(name: string, r: Measured, width: number, rows?: number): string {
   const perRow = rows === undefined ? '' : ` ${f0(r.rps * rows).padStart(10)} rows/s`;
   return `${name.padEnd(width)} ${f0(r.rps).padStart(9)} req/s${perRow}   p50 ${f2(r.p50Ms).padStart(6)} ms   p99 ${f2(r.p99Ms).padStart(6)} ms   server CPU ${f0(r.cpuUsPerRequest).padStart(5)} µs/req   non-2xx ${r.non2xx + r.errors}`;
 }
 
+/** The lines and bars of (e). */
 function shadowReport(e: ShadowComparison, trees: Record<string, number>) {
   const row = (name: string, r: Measured) => measuredRow(name, r, 44);
   const lines = [
