@@ -25,6 +25,7 @@ import type { ReleaseStep } from '../lib/release/challenger-step.ts';
 import { rollback } from '../lib/release/rollback.ts';
 import { replay, type ReplaySummary } from '../lib/replay/replay.ts';
 import { selectTraffic } from '../lib/replay/traffic.ts';
+import { type ModelView, waitForRevision } from '../lib/demo/service-model.ts';
 import { nodeRepoFiles } from '../lib/util/repo-files.ts';
 import { type ServerProcess, startServerProcess } from '../testing/server-process.ts';
 import { closeWorkflowLab, REPO_ROOT, startWorkflowLab, type WorkflowLab } from '../testing/workflow-lab.ts';
@@ -41,34 +42,8 @@ let flights: FlightTable;
 /** Every replay, in order, for the report. */
 const replays: Array<{ label: string; summary: ReplaySummary }> = [];
 
-interface ModelView {
-  serving: { version: string } | null;
-  champion: { version: string } | null;
-  challenger: { version: string; mode: string; traffic: number; loaded: boolean; error: string | null } | null;
-  manifest: { revision: string } | null;
-}
-
-async function modelView(): Promise<ModelView> {
-  return (await (await fetch(`${service.url}/v1/model`)).json()) as ModelView;
-}
-
 /** Waits until the service has read main at `sha` and loaded what its manifest names. */
-async function servingRevision(sha: string, timeoutMs = 60_000): Promise<ModelView> {
-  const deadline = Date.now() + timeoutMs;
-  let view = await modelView();
-  while (Date.now() < deadline) {
-    view = await modelView();
-    // The manifest is read before a new champion is loaded and swapped in: wait for both.
-    if (
-      view.manifest?.revision === sha &&
-      view.serving?.version === view.champion?.version &&
-      (view.challenger === null || view.challenger.loaded)
-    )
-      return view;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the service did not load main at ${sha} within ${timeoutMs} ms: ${JSON.stringify(view)}`);
-}
+const servingRevision = (sha: string) => waitForRevision(service.url, sha, { intervalMs: 200 });
 
 /** Replays `limit` flights of the week (seeded) with their outcomes as feedback at once. */
 async function traffic(label: string, limit: number, seed: number): Promise<ReplaySummary> {

@@ -14,7 +14,7 @@ describe('loadConfig', () => {
       maxBatchSize: 256,
       batching: { maxBatchRows: 512, maxWaitMs: 0, concurrency: 2 },
       inferenceThread: 'split',
-      workerMinMs: 0.25,
+      workerMinMs: 1,
       workerMinRows: null,
       logRequests: true,
     });

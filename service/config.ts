@@ -39,7 +39,7 @@ export interface ServiceConfig {
    * worker thread, smaller ones on the main thread), `worker` (all on the worker) or `main`.
    */
   inferenceThread: 'split' | 'worker' | 'main';
-  /** Scoring time (ms, measured per model at load) from which a batch goes to the worker. */
+  /** Scoring time (ms, measured per model at load) from which a batch goes to the worker (see `DEFAULTS`). */
   workerMinMs: number;
   /** Fixed batch size from which a batch goes to the worker, instead of the measured one. */
   workerMinRows: number | null;
@@ -71,7 +71,11 @@ export const DEFAULTS = {
   shadowMaxWaitMs: 10,
   intraOpThreads: 1,
   inferenceThread: 'split' as const,
-  workerMinMs: 0.25,
+  // 1 ms, not 0.25 ms (the default until the 250-tree champion): 0.25 ms is 37 of its rows, so the
+  // batches single-row traffic forms under load crossed to the worker, and on 2 shared cores the hop
+  // cost more than it saved. `npm run bench:serve`'s settings (2026-12-02): single-row peak 15,599
+  // req/s at 1 ms against 10,799 at 0.25 ms; 256-row requests 132,532 against 128,552 rows/s.
+  workerMinMs: 1,
   feedbackCapacity: 1_000_000,
   feedbackMaxAgeHours: 48,
   predictionStorePath: '.cache/service/predictions.sqlite',

@@ -14,6 +14,7 @@ import type { ReleaseStep } from '../release/challenger-step.ts';
 import { replay } from '../replay/replay.ts';
 import { selectTraffic } from '../replay/traffic.ts';
 import { findRun, runRecord } from './records.ts';
+import { waitForRevision } from './service-model.ts';
 import type { DemoContext, DemoScenario } from './scenario.ts';
 import type { StepHandle } from './timeline.ts';
 
@@ -42,38 +43,23 @@ async function dispatch(context: DemoContext, workflow: string, inputs: Record<s
   return record;
 }
 
-/** Waits until the service has loaded main at `sha` (and its challenger, if any). */
+/** Waits until the service has loaded main at `sha` (and its challenger, if any), and records it. */
 async function servingRevision(context: DemoContext, sha: string, step: StepHandle, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const view = (await (await fetch(`${context.stack.service.url}/v1/model`)).json()) as {
-      serving: { version: string; revision: string; loadedAt: string } | null;
-      champion: { version: string } | null;
-      challenger: { version: string; mode: string; traffic: number; loaded: boolean } | null;
-      manifest: { revision: string } | null;
-    };
-    // The manifest is read before the new champion is loaded and swapped in: wait for both.
-    if (
-      view.manifest?.revision === sha &&
-      view.serving &&
-      view.serving.version === view.champion?.version &&
-      (view.challenger === null || view.challenger.loaded)
-    ) {
-      step.record({
-        kind: 'serving',
-        version: view.serving.version,
-        revision: sha,
-        loadedAt: view.serving.loadedAt,
-        url: `${context.stack.service.url}/v1/model`,
-      });
-      step.note(
-        `the service serves ${view.serving.version}${view.challenger ? ` with ${view.challenger.version} in ${view.challenger.mode}${view.challenger.mode === 'canary' ? ` at ${view.challenger.traffic * 100}%` : ''}` : ' alone'}`,
-      );
-      return view;
-    }
-    if (Date.now() > deadline) throw new Error(`the service did not load main at ${sha.slice(0, 12)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const url = context.stack.service.url;
+  const view = await waitForRevision(url, sha, { timeoutMs, intervalMs: 200 });
+  const serving = view.serving!;
+  step.record({
+    kind: 'serving',
+    version: serving.version,
+    revision: sha,
+    loadedAt: serving.loadedAt,
+    url: `${url}/v1/model`,
+  });
+  const challenger = view.challenger;
+  step.note(
+    `the service serves ${serving.version}${challenger ? ` with ${challenger.version} in ${challenger.mode}${challenger.mode === 'canary' ? ` at ${challenger.traffic * 100}%` : ''}` : ' alone'}`,
+  );
+  return view;
 }
 
 async function progressive(context: DemoContext): Promise<void> {

@@ -21,6 +21,7 @@ import { MODEL_GATE_CONTEXT } from '../gitops/promotion-pr.ts';
 import { errorMessage } from '../util/errors.ts';
 import { seedBareRepository } from './workspace.ts';
 import { formatMs } from './timeline.ts';
+import { type ModelView, modelView, waitForModel } from './service-model.ts';
 
 export const DEMO_OWNER = 'taxiway';
 export const DEMO_REPO = 'flight-delay';
@@ -84,6 +85,13 @@ export interface DemoStack {
   /** The command that serves the workspace's emulator again after the demo. */
   restartCommand: string;
   close(): Promise<void>;
+}
+
+/** The model the service serves, from its GET /v1/model answer. */
+function servingModel(view: ModelView): ServingModel | null {
+  if (!view.serving) return null;
+  const { version, sha256, revision, loadedAt } = view.serving;
+  return { version, sha256, revision, loadedAt };
 }
 
 interface ActiveStep {
@@ -207,13 +215,7 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
     });
     await service.ready(120_000);
 
-    const serving = async (): Promise<ServingModel | null> => {
-      const res = await fetch(`${service.url}/v1/model`);
-      const body = (await res.json()) as { serving: (ServingModel & Record<string, unknown>) | null };
-      if (!body.serving) return null;
-      const { version, sha256, revision, loadedAt } = body.serving;
-      return { version, sha256, revision, loadedAt };
-    };
+    const serving = async (): Promise<ServingModel | null> => servingModel(await modelView(service.url));
     const first = await serving();
     options.log(
       `service on ${service.url} follows ${info.cloneUrl} (poll every ${formatMs(options.pollIntervalMs ?? 1000)}); serving ${first?.version}`,
@@ -275,16 +277,10 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
         if (errors.length > 0) throw errors.shift();
       },
       async waitForServing(version, timeoutMs = 60_000) {
-        const deadline = Date.now() + timeoutMs;
-        let last: ServingModel | null = null;
-        while (Date.now() < deadline) {
-          last = await serving();
-          if (last?.version === version) return last;
-          await new Promise((resolve) => setTimeout(resolve, 25));
-        }
-        throw new Error(
-          `the service at ${service.url} did not serve ${version} within ${formatMs(timeoutMs)} (serving ${last?.version ?? 'nothing'})`,
-        );
+        const view = await waitForModel(service.url, `serve ${version}`, (v) => v.serving?.version === version, {
+          timeoutMs,
+        });
+        return servingModel(view)!;
       },
       serving,
       async close() {

@@ -246,6 +246,8 @@ export interface PacedOptions {
   durationMs: number;
   /** Sockets in the pool; due requests wait for a free one (and that wait counts as latency). */
   connections: number;
+  /** Called once, as the first measured request (the first after the warm-up) is issued. */
+  onMeasuring?: () => void;
 }
 
 export interface PacedResult {
@@ -285,13 +287,17 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
   const warmupMs = options.warmupMs ?? 0;
   const total = Math.floor(((warmupMs + options.durationMs) / 1000) * options.rate);
   const measured = (i: number) => i * interval >= warmupMs;
+  const firstMeasured = Math.ceil(warmupMs / interval);
   const run = await runSchedule({
     host: options.host,
     port: options.port,
     connections: options.connections,
     count: total,
     dueMs: (i) => i * interval,
-    request: (i) => requests[i % requests.length],
+    request: (i) => {
+      if (i === firstMeasured) options.onMeasuring?.();
+      return requests[i % requests.length];
+    },
   });
   let sent = 0;
   let non2xx = 0;
