@@ -15,7 +15,7 @@
  *   thread, smaller ones on the event loop — and the same from 250 µs, the default before; main
  *   thread only; worker only) and micro-batching (off, adaptive max wait 0, 1 ms).
  *   Each fixed-rate run also reads the service's own latency histogram: the share of requests it took
- *   longer than 3.2 ms for, which the loader's and the machine's stalls do not enter.
+ *   longer than 5 ms for, which the loader's and the machine's stalls do not enter.
  *   (e) shadow mode side by side: a server whose manifest puts the previous version next to the
  *       champion in shadow against one with the champion only (the same repository otherwise),
  *       single-row wrk runs back to back in alternating order each round, then fixed-rate runs at
@@ -320,12 +320,12 @@ function middle<T>(list: T[], key: (x: T) => number): T {
 const median = (values: number[]) => middle(values, (v) => v);
 
 /**
- * The service's own latency bucket the fixed-rate runs report: the largest boundary of
- * `http_request_duration_seconds` under the 5 ms bar. The loader's p99 also holds the loader's and
+ * The service's own latency bucket the fixed-rate runs report: the 5 ms bar, a boundary of
+ * `http_request_duration_seconds`. The loader's p99 also holds the loader's and
  * the machine's stalls (the echo control shows how much); the share of requests the service itself
  * took longer than this for says whether its own p99 is under the bar.
  */
-const SERVICE_SLOW_LE = '0.0032';
+const SERVICE_SLOW_LE = '0.005';
 
 interface PacedRun extends PacedResult {
   /** Share of the run's requests that took the service itself more than SERVICE_SLOW_LE s. */
@@ -897,6 +897,11 @@ async function main(): Promise<void> {
     const d1 = median(rounds.map((x) => x.d1.rowsPerSecond));
     const d256 = median(rounds.map((x) => x.d256.rowsPerSecond));
     console.log(`  info  (d batch-256 rows/s) / (d batch-1 rows/s), medians          ${f2(d256 / d1)}×`);
+    // The p99 bar as the service itself timed it: at most 1% of its answers over 5 ms.
+    const serviceWithin = pacedRuns.predict.filter((x) => x.serviceSlowShare <= 0.01).length;
+    console.log(
+      `  info  the service's own p99 at half of (b) ≤ 5 ms (≤ 1% of its answers over 5 ms)   ${serviceWithin} of ${pacedRuns.predict.length} runs; echo control ${pacedRuns.echo.filter((x) => x.serviceSlowShare <= 0.01).length} of ${pacedRuns.echo.length}`,
+    );
 
     const results = {
       model: { version: manifest.champion.version, trees: card.trees, bytes: bytes.byteLength, label: modelLabel },

@@ -21,8 +21,12 @@ export const LOAD_FAILURE_REASONS = [
 ] as const;
 export type LoadFailureReason = (typeof LOAD_FAILURE_REASONS)[number];
 
-/** 100 µs … ~6.5 s: request latencies on loopback are tens of microseconds to milliseconds. */
-const LATENCY_BUCKETS = exponentialBuckets(0.0001, 2, 17);
+/**
+ * 100 µs … ~6.5 s: request latencies on loopback are tens of microseconds to milliseconds. Plus 5 ms,
+ * a replica's latency bar (p99 at half its peak, README), so the share over it is counted, not
+ * interpolated between 3.2 and 6.4 ms.
+ */
+const LATENCY_BUCKETS = [...exponentialBuckets(0.0001, 2, 17), 0.005].sort((a, b) => a - b);
 const STAGE_BUCKETS = exponentialBuckets(0.00001, 2.5, 12);
 /**
  * Score buckets of feedback_score: 0.025 wide up to 0.5, where nearly all scores and the 20%-budget
