@@ -36,6 +36,8 @@ describe('pacedLoad', () => {
   it('keeps the rate open-loop: a server stall shows up as latency of every request due during it, warm-up excluded', async () => {
     // 500 req/s; 200 ms warm-up, then 1 s measured; the server stalls 100 ms in the measured part.
     const { port, received } = await stallingServer(600, 100);
+    /** What the server had received when the loader said measuring starts. */
+    const atMeasuring: number[] = [];
     const result = await pacedLoad({
       host: '127.0.0.1',
       port,
@@ -45,12 +47,17 @@ describe('pacedLoad', () => {
       warmupMs: 200,
       durationMs: 1000,
       connections: 8,
+      onMeasuring: () => atMeasuring.push(received()),
     });
 
     // Only the measured second counts: ~500 requests, though ~600 reached the server.
     expect(result.sent).toBeGreaterThan(470);
     expect(result.sent).toBeLessThan(530);
     expect(received()).toBeGreaterThan(result.sent + 70);
+    // Called once, as the first measured request goes out: the ~100 warm-up requests at most had arrived.
+    expect(atMeasuring).toHaveLength(1);
+    expect(atMeasuring[0]).toBeGreaterThan(50);
+    expect(atMeasuring[0]).toBeLessThanOrEqual(100);
     expect(result.completed).toBe(result.sent);
     expect(result.errors).toBe(0);
     // Every 50th response is a 500 (counting only measured ones).
