@@ -1,5 +1,5 @@
 /**
- * `npm run bench:serve [-- --duration 8 --repeat 3 --connections 64 --repo <dir> --skip-settings]`
+ * `npm run bench:serve [-- --duration 8 --repeat 3 --connections 64 --repo <dir> --skip-settings] [-- --only shadow|settings]`
  *
  * Serving throughput and latency on loopback, all in one run, with the real server as a child
  * process on an ephemeral port and wrk (Debian) as the load generator:
@@ -20,6 +20,7 @@
  *       champion in shadow against one with the champion only (the same repository otherwise),
  *       single-row wrk runs back to back in alternating order each round, then fixed-rate runs at
  *       half of (b)'s peak on both in turns (`--only shadow` runs just this part).
+ *   `--only settings` runs just the settings compared, the tail at half of the default's peak.
  * Bars: (b) ≥ 75% of (a); p99 ≤ 5 ms at half of (b)'s peak; (c) rows/s ≥ 50% of (d) batch-256 rows/s;
  * (b) ≥ 95% of (b) with monitoring off; shadow adds ≤ 10% to the single-row p50 at the fixed rate
  * and ≤ 10% to the server CPU per request (the throughput cost), medians.
@@ -59,7 +60,7 @@ const { values: args } = parseArgs({
     repo: { type: 'string' },
     repeat: { type: 'string', default: '3' },
     'skip-settings': { type: 'boolean', default: false },
-    /** `shadow`: only (e), the shadow-mode comparison. */
+    /** `shadow`: only (e), the shadow-mode comparison; `settings`: only the settings compared. */
     only: { type: 'string' },
   },
 });
@@ -362,6 +363,107 @@ const f2 = (n: number) => n.toFixed(2);
 const pct = (n: number) => `${(n * 100).toFixed(0)}%`;
 const pct1 = (n: number) => `${(n * 100).toFixed(1)}%`;
 const pct2 = (n: number) => `${(n * 100).toFixed(2)}%`;
+
+/** One fixed-rate run as a line of the report. */
+function pacedRow(name: string, run: PacedRun, isMedian: boolean): string {
+  return `${name.padEnd(50)}${isMedian ? '* ' : '  '} ${f0(run.achievedRate).padStart(9)} req/s   p50 ${f2(run.p50Ms)} ms   p90 ${f2(run.p90Ms)} ms   p99 ${f2(run.p99Ms).padStart(6)} ms   p99.9 ${f2(run.p999Ms).padStart(6)} ms   max ${f2(run.maxMs).padStart(6)} ms   non-2xx ${run.non2xx + run.errors}   loader lag p99 ${f2(run.lagP99Ms)} / max ${f2(run.lagMaxMs)} ms${Number.isNaN(run.serviceSlowShare) ? '' : `   service > ${Number(SERVICE_SLOW_LE) * 1000} ms ${pct2(run.serviceSlowShare)}`}`;
+}
+
+interface SettingResult {
+  label: string;
+  env: Record<string, string>;
+  single: Measured[];
+  batch: Measured[];
+  paced: PacedRun[];
+}
+
+/**
+ * The service's settings side by side, one server each, measured in turns: single-row and 256-row
+ * throughput, then the tail at `rate` req/s — or, without a rate, at half of the default
+ * setting's median single-row peak (`--only settings`).
+ */
+async function compareSettings(
+  repoDir: string,
+  scripts: { single: string; batch: string },
+  singleBodies: string[],
+  rate: number | null,
+): Promise<{ settings: SettingResult[]; rate: number }> {
+  // [label, environment, measure 256-row batches, measure p99 at the fixed rate]
+  const configs: [string, Record<string, string>, boolean, boolean][] = [
+    ['default: split threads, adaptive batching', {}, true, true],
+    ['split, worker from 250 µs of scoring', { INFERENCE_WORKER_MIN_US: '250' }, true, true],
+    ['inference on the main thread only', { INFERENCE_THREAD: 'main' }, true, true],
+    ['inference on the worker only', { INFERENCE_THREAD: 'worker' }, true, true],
+    ['micro-batching off (1 request per call)', { BATCH_MAX_ROWS: '1' }, false, false],
+    ['batching max wait 1 ms', { BATCH_MAX_WAIT_MS: '1' }, false, true],
+  ];
+  const settings: SettingResult[] = configs.map(([label, env]) => ({ label, env, single: [], batch: [], paced: [] }));
+  const servers: ServerProcess[] = [];
+  try {
+    for (const [, env] of configs) {
+      const server = await startServerProcess({
+        env: { MODEL_REPO_ROOT: repoDir, MODEL_POLL_INTERVAL_MS: '0', ...env },
+        parseLogs: false,
+      });
+      servers.push(server);
+      await server.ready();
+    }
+    for (let r = 0; r < REPEAT; r++) {
+      for (const [i, server] of servers.entries()) {
+        settings[i].single.push(await measure(server, scripts.single));
+        if (configs[i][2]) settings[i].batch.push(await measure(server, scripts.batch));
+      }
+      console.log(
+        `settings round ${r + 1}: ${settings.map((x) => `${f0(x.single[r].rps)}`).join(' / ')} single-row req/s`,
+      );
+    }
+    const fixedRate = rate ?? Math.round(median(settings[0].single.map((m) => m.rps)) / 2);
+    // Tail latency of each setting at the same fixed rate.
+    for (let r = 0; r < REPEAT; r++) {
+      for (const [i, server] of servers.entries()) {
+        if (configs[i][3]) settings[i].paced.push(await pacedRun(server, '/v1/predict', singleBodies, fixedRate));
+      }
+    }
+    return { settings, rate: fixedRate };
+  } finally {
+    for (const server of servers) await server.stop();
+  }
+}
+
+/** The settings comparison's lines: medians of throughput, then the tail at the fixed rate. */
+function settingsReport(settings: SettingResult[], rate: number): string[] {
+  const row = (name: string, r: Measured, rows = 1) => measuredRow(name, r, 52, rows);
+  const lines = ['\nsettings compared, median of the rounds (b = 1 row, c = 256 rows per request):'];
+  for (const x of settings) {
+    lines.push(
+      row(
+        `  ${x.label}, b`,
+        middle(x.single, (m) => m.rps),
+      ),
+    );
+    if (x.batch.length)
+      lines.push(
+        row(
+          `  ${x.label}, c`,
+          middle(x.batch, (m) => m.rps),
+          BATCH_ROWS,
+        ),
+      );
+  }
+  lines.push(
+    `\nsettings compared at the fixed rate of ${f0(rate)} req/s, 1 row, median run by p99 (and the service's own share > ${Number(SERVICE_SLOW_LE) * 1000} ms in every run):`,
+  );
+  for (const x of settings)
+    if (x.paced.length)
+      lines.push(
+        `${pacedRow(
+          `  ${x.label}`,
+          middle(x.paced, (m) => m.p99Ms),
+          false,
+        )}   (${x.paced.map((m) => pct2(m.serviceSlowShare)).join(', ')})`,
+      );
+  return lines;
+}
 
 /** `a` and `b` back to back, `a` first in even rounds and `b` first in odd ones, so neither always runs first. */
 async function inTurns<T>(round: number, a: () => Promise<T>, b: () => Promise<T>): Promise<[T, T]> {
@@ -676,7 +778,26 @@ async function main(): Promise<void> {
       if (shadowBars.some((b) => !b.ok)) process.exitCode = 1;
       return;
     }
-    if (args.only !== undefined) throw new Error(`--only takes "shadow", got ${JSON.stringify(args.only)}`);
+    if (args.only === 'settings') {
+      const { settings, rate } = await compareSettings(repoDir, scripts, singleBodies, null);
+      for (const line of settingsReport(settings, rate)) console.log(line);
+      const outDir = path.join(process.cwd(), '.cache', 'bench');
+      mkdirSync(outDir, { recursive: true });
+      writeFileSync(
+        path.join(outDir, 'serve-settings.json'),
+        `${JSON.stringify({ settings, rate, loadBefore }, null, 2)}\n`,
+      );
+      console.log(
+        `\nload average before the run (1, 5, 15 min): ${loadBefore.map(f2).join(', ')}, after: ${os
+          .loadavg()
+          .map(f2)
+          .join(', ')} on ${os.cpus().length} cores`,
+      );
+      console.log('results: .cache/bench/serve-settings.json');
+      return;
+    }
+    if (args.only !== undefined)
+      throw new Error(`--only takes "shadow" or "settings", got ${JSON.stringify(args.only)}`);
     // Rounds: (a), (b), (c) against one server, then (d) in this process while it idles. Ratios are
     // taken within a round and the median round counts.
     const rounds: Round[] = [];
@@ -733,59 +854,13 @@ async function main(): Promise<void> {
     for (const pair of pairs)
       shadow.push(await shadowComparison(pair, dir, singleBodies, scripts.single, pacedRuns.rate));
 
-    const settings: {
-      label: string;
-      env: Record<string, string>;
-      single: Measured[];
-      batch: Measured[];
-      paced: PacedRun[];
-    }[] = [];
-    if (!args['skip-settings']) {
-      // [label, environment, measure 256-row batches, measure p99 at the fixed rate]
-      const configs: [string, Record<string, string>, boolean, boolean][] = [
-        ['default: split threads, adaptive batching', {}, true, true],
-        ['split, worker from 250 µs of scoring', { INFERENCE_WORKER_MIN_US: '250' }, true, true],
-        ['inference on the main thread only', { INFERENCE_THREAD: 'main' }, true, true],
-        ['inference on the worker only', { INFERENCE_THREAD: 'worker' }, true, true],
-        ['micro-batching off (1 request per call)', { BATCH_MAX_ROWS: '1' }, false, false],
-        ['batching max wait 1 ms', { BATCH_MAX_WAIT_MS: '1' }, false, true],
-      ];
-      // One server per setting, measured in turns.
-      const servers: ServerProcess[] = [];
-      try {
-        for (const [, env] of configs) {
-          const server = await startServerProcess({
-            env: { MODEL_REPO_ROOT: repoDir, MODEL_POLL_INTERVAL_MS: '0', ...env },
-            parseLogs: false,
-          });
-          servers.push(server);
-          await server.ready();
-        }
-        for (const [label, env] of configs) settings.push({ label, env, single: [], batch: [], paced: [] });
-        for (let r = 0; r < REPEAT; r++) {
-          for (const [i, server] of servers.entries()) {
-            settings[i].single.push(await measure(server, scripts.single));
-            if (configs[i][2]) settings[i].batch.push(await measure(server, scripts.batch));
-          }
-        }
-        // Tail latency of each setting at the same fixed rate as above.
-        for (let r = 0; r < REPEAT; r++) {
-          for (const [i, server] of servers.entries()) {
-            if (configs[i][3])
-              settings[i].paced.push(await pacedRun(server, '/v1/predict', singleBodies, pacedRuns.rate));
-          }
-        }
-      } finally {
-        for (const server of servers) await server.stop();
-      }
-    }
+    const { settings } = args['skip-settings']
+      ? { settings: [] }
+      : await compareSettings(repoDir, scripts, singleBodies, pacedRuns.rate);
 
     const row = (name: string, r: Measured, rows = 1) => measuredRow(name, r, 52, rows);
     const bareRow = (name: string, r: BareResult) =>
       `${name.padEnd(52)} ${f0(r.callsPerSecond).padStart(9)} call/s ${f0(r.rowsPerSecond).padStart(9)} rows/s   p50 ${f2(r.p50Ms).padStart(6)} ms   p99 ${f2(r.p99Ms).padStart(6)} ms`;
-    const pacedRow = (name: string, run: PacedRun, isMedian: boolean) =>
-      `${name.padEnd(50)}${isMedian ? '* ' : '  '} ${f0(run.achievedRate).padStart(9)} req/s   p50 ${f2(run.p50Ms)} ms   p90 ${f2(run.p90Ms)} ms   p99 ${f2(run.p99Ms).padStart(6)} ms   p99.9 ${f2(run.p999Ms).padStart(6)} ms   max ${f2(run.maxMs).padStart(6)} ms   non-2xx ${run.non2xx + run.errors}   loader lag p99 ${f2(run.lagP99Ms)} / max ${f2(run.lagMaxMs)} ms${Number.isNaN(run.serviceSlowShare) ? '' : `   service > ${Number(SERVICE_SLOW_LE) * 1000} ms ${pct2(run.serviceSlowShare)}`}`;
-
     console.log(`\nper round (${REPEAT}), * = the median round of each line:`);
     const lines: [string, (x: Round) => number, (x: Round) => string][] = [
       ['(a) framework ceiling POST /bench/echo', (x) => x.a.rps, (x) => row('', x.a)],
@@ -811,37 +886,7 @@ async function main(): Promise<void> {
       const medianRun = middle(runs, (x) => x.p99Ms);
       runs.forEach((run, i) => console.log(pacedRow(i === 0 ? name : '', run, run === medianRun)));
     }
-    if (settings.length) {
-      console.log('\nsettings compared, median of the rounds (b = 1 row, c = 256 rows per request):');
-      for (const x of settings) {
-        console.log(
-          row(
-            `  ${x.label}, b`,
-            middle(x.single, (m) => m.rps),
-          ),
-        );
-        if (x.batch.length)
-          console.log(
-            row(
-              `  ${x.label}, c`,
-              middle(x.batch, (m) => m.rps),
-              BATCH_ROWS,
-            ),
-          );
-      }
-      console.log(
-        `\nsettings compared at the fixed rate of ${f0(pacedRuns.rate)} req/s, 1 row, median run by p99 (and the service's own share > ${Number(SERVICE_SLOW_LE) * 1000} ms in every run):`,
-      );
-      for (const x of settings)
-        if (x.paced.length)
-          console.log(
-            `${pacedRow(
-              `  ${x.label}`,
-              middle(x.paced, (m) => m.p99Ms),
-              false,
-            )}   (${x.paced.map((m) => pct2(m.serviceSlowShare)).join(', ')})`,
-          );
-    }
+    if (settings.length) for (const line of settingsReport(settings, pacedRuns.rate)) console.log(line);
 
     const failures =
       rounds.reduce(
