@@ -525,7 +525,7 @@ function shadowPairs(
 
 /** Rows the server scored in shadow and rows it skipped (shadow queue full), from /metrics. */
 async function shadowCounts(server: ServerProcess): Promise<{ scored: number; skipped: number }> {
-  const samples = exposedSamples(await (await fetch(`${server.url}/metrics`)).text());
+  const samples = exposedSamples(await scrape(server));
   const sum = (name: string) => samples.filter((m) => m.name === name).reduce((t, m) => t + m.value, 0);
   return { scored: sum('shadow_predictions_total'), skipped: sum('shadow_skipped_total') };
 }
@@ -692,6 +692,23 @@ function shadowReport(e: ShadowComparison, trees: Record<string, number>) {
   return { lines, bars };
 }
 
+/**
+ * Writes the results of an `--only` part to .cache/bench/`file` (with the load average before the
+ * run) and says where, after the load average before and after.
+ */
+function writePartResults(file: string, results: object, loadBefore: number[]): void {
+  const outDir = path.join(process.cwd(), '.cache', 'bench');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, file), `${JSON.stringify({ ...results, loadBefore }, null, 2)}\n`);
+  console.log(
+    `\nload average before the run (1, 5, 15 min): ${loadBefore.map(f2).join(', ')}, after: ${os
+      .loadavg()
+      .map(f2)
+      .join(', ')} on ${os.cpus().length} cores`,
+  );
+  console.log(`results: .cache/bench/${file}`);
+}
+
 async function main(): Promise<void> {
   const wrkVersion = ensureWrk();
   let repoDir = args.repo ? path.resolve(args.repo) : process.cwd();
@@ -762,38 +779,14 @@ async function main(): Promise<void> {
       }
       console.log('\nbars:');
       for (const b of shadowBars) console.log(`  ${b.ok ? 'PASS' : 'FAIL'}  ${b.name.padEnd(70)} ${b.value}`);
-      const outDir = path.join(process.cwd(), '.cache', 'bench');
-      mkdirSync(outDir, { recursive: true });
-      writeFileSync(
-        path.join(outDir, 'serve-shadow.json'),
-        `${JSON.stringify({ shadow: results, bars: shadowBars, loadBefore }, null, 2)}\n`,
-      );
-      console.log(
-        `\nload average before the run (1, 5, 15 min): ${loadBefore.map(f2).join(', ')}, after: ${os
-          .loadavg()
-          .map(f2)
-          .join(', ')} on ${os.cpus().length} cores`,
-      );
-      console.log('results: .cache/bench/serve-shadow.json');
+      writePartResults('serve-shadow.json', { shadow: results, bars: shadowBars }, loadBefore);
       if (shadowBars.some((b) => !b.ok)) process.exitCode = 1;
       return;
     }
     if (args.only === 'settings') {
       const { settings, rate } = await compareSettings(repoDir, scripts, singleBodies, null);
       for (const line of settingsReport(settings, rate)) console.log(line);
-      const outDir = path.join(process.cwd(), '.cache', 'bench');
-      mkdirSync(outDir, { recursive: true });
-      writeFileSync(
-        path.join(outDir, 'serve-settings.json'),
-        `${JSON.stringify({ settings, rate, loadBefore }, null, 2)}\n`,
-      );
-      console.log(
-        `\nload average before the run (1, 5, 15 min): ${loadBefore.map(f2).join(', ')}, after: ${os
-          .loadavg()
-          .map(f2)
-          .join(', ')} on ${os.cpus().length} cores`,
-      );
-      console.log('results: .cache/bench/serve-settings.json');
+      writePartResults('serve-settings.json', { settings, rate }, loadBefore);
       return;
     }
     if (args.only !== undefined)
