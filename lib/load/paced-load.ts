@@ -287,7 +287,7 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
   const warmupMs = options.warmupMs ?? 0;
   const total = Math.floor(((warmupMs + options.durationMs) / 1000) * options.rate);
   const measured = (i: number) => i * interval >= warmupMs;
-  const firstMeasured = Math.ceil(warmupMs / interval);
+  let measuring = false;
   const run = await runSchedule({
     host: options.host,
     port: options.port,
@@ -295,7 +295,11 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
     count: total,
     dueMs: (i) => i * interval,
     request: (i) => {
-      if (i === firstMeasured) options.onMeasuring?.();
+      // Requests are built in due order, so the first measured one is the first to pass `measured`.
+      if (!measuring && measured(i)) {
+        measuring = true;
+        options.onMeasuring?.();
+      }
       return requests[i % requests.length];
     },
   });
