@@ -25,27 +25,21 @@ function view(parts: {
 }
 
 describe('servesRevision', () => {
-  it('holds once the manifest at the commit is read and everything it names is loaded', () => {
-    expect(servesRevision(view({ manifest: SHA, serving: 'v2', champion: 'v2', challenger: null }), SHA)).toBe(true);
-    expect(
-      servesRevision(
-        view({ manifest: SHA, serving: 'v2', champion: 'v2', challenger: { version: 'v3', loaded: true } }),
-        SHA,
-      ),
-    ).toBe(true);
-  });
+  const loaded = { version: 'v3', loaded: true };
+  it.each([
+    ['the manifest at the commit is read and its champion serves', { manifest: SHA, serving: 'v2', champion: 'v2' }],
+    ['… and its challenger is loaded too', { manifest: SHA, serving: 'v2', champion: 'v2', challenger: loaded }],
+  ])('holds once %s', (_, parts) => expect(servesRevision(view(parts), SHA)).toBe(true));
 
-  it('waits while the manifest is older, the new champion not swapped in, or the challenger not loaded', () => {
-    expect(servesRevision(view({ manifest: 'b'.repeat(40), serving: 'v2', champion: 'v2' }), SHA)).toBe(false);
-    expect(servesRevision(view({ manifest: SHA, serving: 'v1', champion: 'v2' }), SHA)).toBe(false);
-    expect(servesRevision(view({ manifest: SHA, serving: null, champion: 'v2' }), SHA)).toBe(false);
-    expect(
-      servesRevision(
-        view({ manifest: SHA, serving: 'v2', champion: 'v2', challenger: { version: 'v3', loaded: false } }),
-        SHA,
-      ),
-    ).toBe(false);
-  });
+  it.each([
+    ['the manifest read is older', { manifest: 'b'.repeat(40), serving: 'v2', champion: 'v2' }],
+    ['the new champion is not swapped in', { manifest: SHA, serving: 'v1', champion: 'v2' }],
+    ['nothing serves yet', { manifest: SHA, serving: null, champion: 'v2' }],
+    [
+      'the challenger is not loaded',
+      { manifest: SHA, serving: 'v2', champion: 'v2', challenger: { ...loaded, loaded: false } },
+    ],
+  ])('waits while %s', (_, parts) => expect(servesRevision(view(parts), SHA)).toBe(false));
 });
 
 describe('waitForModel against a server on loopback', () => {
