@@ -3,6 +3,7 @@ import { createApp, type AppConfig, type ServiceState } from './app.ts';
 import { memoryLogger } from './logger.ts';
 import { createServiceMetrics } from './service-metrics.ts';
 import { FLIGHT, fakeModel, fakeProvider, type FakeProvider, json, testConfig } from '../testing/service-fakes.ts';
+import { stickyShare } from './routes/predict.ts';
 
 function setup(options: { provider?: FakeProvider; config?: Partial<AppConfig>; state?: ServiceState } = {}) {
   const provider = options.provider ?? fakeProvider();
@@ -348,6 +349,26 @@ describe('challenger', () => {
     expect(metrics.modelInference.labels('v-shadow', 'shadow').count).toBe(1);
     expect(metrics.modelInference.labels('v-fake', 'served').count).toBe(1);
     expect(metrics.modelInference.labels('v-shadow', 'served').count).toBe(0);
+    expect(provider.challengerModel.holds).toBe(0);
+  });
+
+  it('shadow with shadowSamplePercent: the challenger scores the sticky share of flights canary routing would pick', async () => {
+    const provider = fakeProvider();
+    provider.challengerModel = fakeModel('v-shadow');
+    provider.challengerMode = { mode: 'shadow', traffic: 0 };
+    const { post, metrics } = setup({ provider, config: { shadowSamplePercent: 25 } });
+    for (const f of flights) expect((await post('/v1/predict', f)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 10));
+    const sampled = flights.filter((f) => stickyShare(f) < 0.25).length;
+    expect(sampled / flights.length).toBeGreaterThan(0.18);
+    expect(sampled / flights.length).toBeLessThan(0.32);
+    expect(metrics.shadowPredictions.labels('v-shadow').value).toBe(sampled);
+    // Every request is still answered by the champion.
+    expect(metrics.predictions.labels('v-fake').value).toBe(flights.length);
+    // Sticky: the same flights again add exactly the same count.
+    for (const f of flights) await post('/v1/predict', f);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(metrics.shadowPredictions.labels('v-shadow').value).toBe(2 * sampled);
     expect(provider.challengerModel.holds).toBe(0);
   });
 

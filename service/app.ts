@@ -71,6 +71,8 @@ export interface AppConfig {
   batching: { maxBatchRows: number; maxWaitMs: number; concurrency?: number };
   /** How long a shadow-scoring batch waits to fill (ms; default 0: flushed as soon as it is queued). */
   shadowMaxWaitMs?: number;
+  /** Percent of requests the challenger scores in shadow mode (sticky by flight; default 100). */
+  shadowSamplePercent?: number;
   /** Predictions kept for feedback (rows, hours) and the per-process online-quality window. */
   feedback: { capacity: number; maxAgeHours?: number; window: number };
   adminToken: string | null;

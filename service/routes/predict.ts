@@ -56,6 +56,7 @@ function predictHandler(
     now,
     acquire: () => models.acquireChallenger?.() ?? null,
   });
+  const shadowShare = (config.shadowSamplePercent ?? 100) / 100;
 
   const countUnknownAirports = (flights: readonly RawFlight[], model: HeldModel) => {
     for (const f of flights) {
@@ -124,7 +125,9 @@ function predictHandler(
       monitoring.observeScored(model, request.flights, request.minutes, scores);
       store.record(requestId, version, threshold, request.flights, scores, request.minutes);
     }
-    if (challenger?.mode === 'shadow') shadow(request.flights, scores, threshold);
+    // Shadow: every request, or a sticky share of flights (as canary routing picks them).
+    if (challenger?.mode === 'shadow' && (shadowShare >= 1 || stickyShare(request.flights[0]) < shadowShare))
+      shadow(request.flights, scores, threshold);
     // Built by hand: for 256 rows this is several times cheaper than JSON.stringify of row objects.
     let text = `{"requestId":${JSON.stringify(requestId)},"model":${JSON.stringify(version)},"threshold":${threshold},`;
     if (request.batch) {
@@ -143,7 +146,7 @@ function predictHandler(
   };
 }
 
-/** A stable number in [0, 1) per flight (FNV-1a of its key), so canary routing is sticky. */
+/** A stable number in [0, 1) per flight (FNV-1a of its key), so canary routing and shadow sampling are sticky. */
 export function stickyShare(flight: RawFlight): number {
   return fnv1a32(`${flight.departure}|${flight.origin}|${flight.destination}`) / 4294967296;
 }
