@@ -11,6 +11,7 @@ import { ProtectedBranchError } from '../forge/errors.ts';
 import { MANIFEST_PATH, parseManifest } from '../manifest/store.ts';
 import { findRun, recordDeployment, recordPullRequest, runOf, runRecord } from './records.ts';
 import type { DemoContext, DemoScenario } from './scenario.ts';
+import { modelUrl } from './service-model.ts';
 import type { ObservedPush } from './stack.ts';
 import { formatMs, type StepHandle } from './timeline.ts';
 
@@ -51,7 +52,7 @@ async function servingAfter(
     version: serving.version,
     revision: serving.revision,
     loadedAt: serving.loadedAt,
-    url: `${context.stack.service.url}/v1/model`,
+    url: modelUrl(context.stack.service.url),
   });
   if (serving.revision !== push.sha)
     step.note(`(the service loaded revision ${serving.revision.slice(0, 12)}, main is at ${push.sha.slice(0, 12)})`);

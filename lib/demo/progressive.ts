@@ -14,7 +14,7 @@ import type { ReleaseStep } from '../release/challenger-step.ts';
 import { replay } from '../replay/replay.ts';
 import { selectTraffic } from '../replay/traffic.ts';
 import { findRun, runRecord } from './records.ts';
-import { waitForRevision } from './service-model.ts';
+import { modelUrl, waitForRevision } from './service-model.ts';
 import type { DemoContext, DemoScenario } from './scenario.ts';
 import type { StepHandle } from './timeline.ts';
 
@@ -53,7 +53,7 @@ async function servingRevision(context: DemoContext, sha: string, step: StepHand
     version: serving.version,
     revision: sha,
     loadedAt: serving.loadedAt,
-    url: `${url}/v1/model`,
+    url: modelUrl(url),
   });
   const challenger = view.challenger;
   step.note(

@@ -12,6 +12,7 @@ import { flightsCacheKey, nodeModulesCacheKey } from '../gitops/cache-keys.ts';
 import { errorMessage } from '../util/errors.ts';
 import { DEFAULT_SETTINGS, type DemoContext, type DemoSettings } from './scenario.ts';
 import { DEFAULT_SCENARIO, scenarioNamed } from './scenarios.ts';
+import { modelUrl } from './service-model.ts';
 import { DEMO_FULL_NAME, startDemoStack } from './stack.ts';
 import { Timeline, type TimelineStep } from './timeline.ts';
 
@@ -95,7 +96,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   } finally {
     await stack.close();
   }
-  context.where.push({ label: 'the model the service served', url: `${stack.service.url}/v1/model` });
+  context.where.push({ label: 'the model the service served', url: modelUrl(stack.service.url) });
   return {
     scenario: scenario.name,
     ...(error ? { error } : {}),

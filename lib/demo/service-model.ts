@@ -9,9 +9,13 @@ import { formatMs } from './timeline.ts';
 /** What `GET /v1/model` answers (the service's own description, as JSON). */
 export type ModelView = ReturnType<ModelManager['describe']>;
 
+/** The address of the service's model description (for links in the demo's timeline too). */
+export const modelUrl = (serviceUrl: string): string => `${serviceUrl}${MODEL_PATH}`;
+
 export async function modelView(serviceUrl: string): Promise<ModelView> {
-  const response = await fetch(`${serviceUrl}${MODEL_PATH}`);
-  if (!response.ok) throw new Error(`GET ${serviceUrl}${MODEL_PATH} answered ${response.status}`);
+  const url = modelUrl(serviceUrl);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
   return (await response.json()) as ModelView;
 }
 
