@@ -363,6 +363,7 @@ describe('challenger', () => {
     expect(sampled / flights.length).toBeGreaterThan(0.18);
     expect(sampled / flights.length).toBeLessThan(0.32);
     expect(metrics.shadowPredictions.labels('v-shadow').value).toBe(sampled);
+    expect(metrics.shadowUnsampled.labels().value).toBe(flights.length - sampled);
     // Every request is still answered by the champion.
     expect(metrics.predictions.labels('v-fake').value).toBe(flights.length);
     // Sticky: the same flights again add exactly the same count.

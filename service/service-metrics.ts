@@ -127,6 +127,10 @@ export function createServiceMetrics(registry = new Registry()) {
       'shadow_skipped_total',
       'Rows not shadow-scored because the shadow queue was full (the hot path always wins).',
     ),
+    shadowUnsampled: registry.counter(
+      'shadow_unsampled_total',
+      'Rows not shadow-scored because their request fell outside SHADOW_SAMPLE_PERCENT.',
+    ),
     modelLoadedAt: registry.gauge('model_loaded_timestamp_seconds', 'Unix time the serving model was swapped in.'),
     modelTrainedAt: registry.gauge(
       'model_trained_timestamp_seconds',

@@ -3,8 +3,15 @@ import { createServiceMetrics } from '../../service/service-metrics.ts';
 import { collectLiveEvidence, evidenceMarkdown, liveEvidence, STEP_POLICY, stepBars } from './progressive-evidence.ts';
 
 /** One replica's /metrics after `rows` single-row requests, as the service renders it. */
-function replica(options: { rows: number; disagree: number; canaryRows?: number; feedback?: boolean }): string {
+function replica(options: {
+  rows: number;
+  disagree: number;
+  canaryRows?: number;
+  feedback?: boolean;
+  unsampled?: number;
+}): string {
   const m = createServiceMetrics();
+  m.shadowUnsampled.inc(options.unsampled ?? 0);
   for (let i = 0; i < options.rows; i++) {
     m.predictions.labels('champ').inc();
     m.modelInference.labels('champ', 'served').observe(0.0002);
@@ -37,11 +44,15 @@ const meta = {
 describe('live evidence from /metrics', () => {
   it('sums counters and histograms over replicas: agreement, |Δ|, latency per row', () => {
     const e = liveEvidence(
-      [replica({ rows: 400, disagree: 20 }), replica({ rows: 200, disagree: 10 })],
+      [replica({ rows: 400, disagree: 20, unsampled: 1200 }), replica({ rows: 200, disagree: 10, unsampled: 600 })],
       versions,
       meta,
     );
-    expect(e.shadow).toMatchObject({ rows: 600, skipped: 0 });
+    expect(e.shadow).toMatchObject({ rows: 600, skipped: 0, unsampled: 1800 });
+    // The pull request's comment says how many rows sampling left out, beside those the queue skipped.
+    const md = evidenceMarkdown({ step: 'canary', evidence: e, bars: stepBars('canary', e) });
+    expect(md).toContain('rows not sampled (`SHADOW_SAMPLE_PERCENT`) |');
+    expect(md).toMatch(/^\| 600 \| 0\.950 \| .* \| 0 \| 1800 \|$/m);
     expect(e.shadow!.agreement).toBeCloseTo(0.95, 10);
     expect(e.shadow!.meanAbsDifference).toBeCloseTo(0.1 * 0.15 + 0.9 * 0.004, 6);
     // 10% of rows at 0.15 puts the 95th percentile inside the (0.1, 0.2] bucket.

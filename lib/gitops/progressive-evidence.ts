@@ -65,6 +65,8 @@ export interface ShadowComparison {
   p95AbsDifference: number;
   /** Rows the service did not shadow-score (its shadow queue was full), all versions. */
   skipped: number;
+  /** Rows left out by SHADOW_SAMPLE_PERCENT, all versions (0 when every request is shadow-scored). */
+  unsampled: number;
 }
 
 export interface LiveEvidence {
@@ -195,6 +197,7 @@ export function liveEvidence(
         meanAbsDifference: difference ? difference.sum / difference.count : Number.NaN,
         p95AbsDifference: difference ? histogramQuantile(difference.upper, difference.counts, 0.95) : Number.NaN,
         skipped: counter(scrapes, 'shadow_skipped_total'),
+        unsampled: counter(scrapes, 'shadow_unsampled_total'),
       };
     }
   }
@@ -343,9 +346,9 @@ export function evidenceMarkdown(input: {
     lines.push(
       `### Shadow: challenger \`${c!.version}\` on the champion's traffic`,
       '',
-      '| rows | agreement (same flag) | mean \\|Δ\\| | p95 \\|Δ\\| | rows skipped (queue full) |',
-      '|---:|---:|---:|---:|---:|',
-      `| ${s.rows} | ${f3(s.agreement)} | ${f4(s.meanAbsDifference)} | ${f4(s.p95AbsDifference)} | ${s.skipped} |`,
+      '| rows | agreement (same flag) | mean \\|Δ\\| | p95 \\|Δ\\| | rows skipped (queue full) | rows not sampled (`SHADOW_SAMPLE_PERCENT`) |',
+      '|---:|---:|---:|---:|---:|---:|',
+      `| ${s.rows} | ${f3(s.agreement)} | ${f4(s.meanAbsDifference)} | ${f4(s.p95AbsDifference)} | ${s.skipped} | ${s.unsampled} |`,
       '',
     );
   }

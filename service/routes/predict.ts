@@ -126,8 +126,10 @@ function predictHandler(
       store.record(requestId, version, threshold, request.flights, scores, request.minutes);
     }
     // Shadow: every request, or a sticky share of flights (as canary routing picks them).
-    if (challenger?.mode === 'shadow' && (shadowShare >= 1 || stickyShare(request.flights[0]) < shadowShare))
-      shadow(request.flights, scores, threshold);
+    if (challenger?.mode === 'shadow') {
+      if (shadowShare >= 1 || stickyShare(request.flights[0]) < shadowShare) shadow(request.flights, scores, threshold);
+      else metrics.shadowUnsampled.inc(request.flights.length);
+    }
     // Built by hand: for 256 rows this is several times cheaper than JSON.stringify of row objects.
     let text = `{"requestId":${JSON.stringify(requestId)},"model":${JSON.stringify(version)},"threshold":${threshold},`;
     if (request.batch) {
