@@ -36,8 +36,9 @@ export interface ServiceConfig {
   /**
    * Share of requests (percent, by the same sticky flight hash as canary routing) the challenger
    * scores in shadow mode. Shadow scoring costs the challenger's model on top of the champion's: a
-   * 250-tree challenger behind a 32-tree champion added 17–58% server CPU per request at 100% in
-   * bench:serve (e); sampling trades that for evidence that gathers more slowly.
+   * 250-tree challenger behind a 32-tree champion added 13–24% server CPU per request at half the
+   * peak in three bench:serve (e) runs, 11% with 25% sampled (one run); sampling trades that cost
+   * for evidence that gathers more slowly (`shadow_unsampled_total` counts what it leaves out).
    */
   shadowSamplePercent: number;
   intraOpThreads: number;
