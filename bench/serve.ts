@@ -61,6 +61,7 @@ import { createFixtureRepo } from '../testing/service-fixtures.ts';
 import { startServerProcess, type ServerProcess } from '../testing/server-process.ts';
 import { pacedLoad, type PacedResult } from '../lib/load/paced-load.ts';
 import { latencyVerdict, type LatencyVerdict } from '../lib/load/latency-bar.ts';
+import { waitForModel } from '../lib/demo/service-model.ts';
 import { exposedSamples } from '../lib/gitops/progressive-evidence.ts';
 
 const { values: args } = parseArgs({
@@ -191,8 +192,14 @@ function scrape(server: ServerProcess): Promise<string> {
   });
 }
 
-async function serverCounters(server: ServerProcess): Promise<ServerCounters> {
-  const samples = exposedSamples(await scrape(server));
+type Samples = ReturnType<typeof exposedSamples>;
+
+/** One scrape of the server's /metrics, parsed; the readers below take its samples. */
+async function samplesOf(server: ServerProcess): Promise<Samples> {
+  return exposedSamples(await scrape(server));
+}
+
+function serverCounters(samples: Samples): ServerCounters {
   const value = (name: string) => samples.find((m) => m.name === name)?.value ?? Number.NaN;
   return {
     cpuSeconds: value('process_cpu_seconds_total'),
@@ -205,14 +212,10 @@ async function serverCounters(server: ServerProcess): Promise<ServerCounters> {
  * `le` seconds, and in all: the `http_request_duration_seconds` buckets summed over methods and
  * statuses; NaN when the service timed none.
  */
-async function timedRequests(
-  server: ServerProcess,
-  route: string,
-  le: string,
-): Promise<{ within: number; all: number }> {
+function timedRequests(samples: Samples, route: string, le: string): { within: number; all: number } {
   let within = Number.NaN;
   let all = Number.NaN;
-  for (const m of exposedSamples(await scrape(server))) {
+  for (const m of samples) {
     if (m.name !== 'http_request_duration_seconds_bucket' || m.labels.route !== route) continue;
     if (m.labels.le === le) within = (Number.isNaN(within) ? 0 : within) + m.value;
     if (m.labels.le === '+Inf') all = (Number.isNaN(all) ? 0 : all) + m.value;
@@ -229,9 +232,9 @@ interface Measured extends WrkResult {
 async function measure(server: ServerProcess, script: string): Promise<Measured> {
   try {
     runWrk(server.url, script, WARMUP);
-    const before = await serverCounters(server);
+    const before = serverCounters(await samplesOf(server));
     const result = runWrk(server.url, script, DURATION);
-    const after = await serverCounters(server);
+    const after = serverCounters(await samplesOf(server));
     return {
       ...result,
       cpuUsPerRequest: ((after.cpuSeconds - before.cpuSeconds) * 1e6) / result.requests,
@@ -374,7 +377,11 @@ interface PacedRun extends PacedResult {
 /** A fixed-rate run of 1-row predictions (or echoes) against `server`, after a 1 s warm-up. */
 async function pacedRun(server: ServerProcess, route: string, bodies: string[], rate: number): Promise<PacedRun> {
   try {
-    const counters = () => Promise.all([timedRequests(server, route, SERVICE_SLOW_LE), serverCounters(server)]);
+    // The latency buckets and the CPU counter from one scrape, so both describe the same instant.
+    const counters = async () => {
+      const samples = await samplesOf(server);
+      return [timedRequests(samples, route, SERVICE_SLOW_LE), serverCounters(samples)] as const;
+    };
     let before: ReturnType<typeof counters> | undefined;
     const result = await pacedLoad({
       host: '127.0.0.1',
@@ -567,8 +574,7 @@ function shadowPairs(
 }
 
 /** Rows the server scored in shadow and rows it skipped (shadow queue full), from /metrics. */
-async function shadowCounts(server: ServerProcess): Promise<{ scored: number; skipped: number }> {
-  const samples = exposedSamples(await scrape(server));
+function shadowCounts(samples: Samples): { scored: number; skipped: number } {
   const sum = (name: string) => samples.filter((m) => m.name === name).reduce((t, m) => t + m.value, 0);
   return { scored: sum('shadow_predictions_total'), skipped: sum('shadow_skipped_total') };
 }
@@ -622,28 +628,24 @@ async function shadowComparison(
   const shadow = await start(pair.shadowRepo, `${pair.name}-shadow`);
   try {
     await Promise.all([plain.ready(), shadow.ready()]);
-    type View = {
-      champion: { version: string } | null;
-      challenger: { version: string; mode: string; loaded: boolean; error: string | null } | null;
-    };
     // The challenger loads after the champion (the server is ready before it is).
-    let model: View = { champion: null, challenger: null };
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
-      model = (await (await fetch(`${shadow.url}/v1/model`)).json()) as View;
-      if (model.challenger?.loaded || model.challenger?.error) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const model = await waitForModel(
+      shadow.url,
+      'load or refuse its challenger',
+      (view) => Boolean(view.challenger?.loaded || view.challenger?.error),
+      { intervalMs: 200 },
+    );
     if (!model.challenger?.loaded || model.challenger.mode !== 'shadow')
       throw new Error(`the shadow server did not load its challenger: ${JSON.stringify(model.challenger)}`);
     const rounds: ShadowRound[] = [];
     for (let r = 0; r < REPEAT; r++) {
-      const before = await shadowCounts(shadow);
+      const before = shadowCounts(await samplesOf(shadow));
       const [p, s] = await inTurns(
         r,
         () => measure(plain, script),
         () => measure(shadow, script),
       );
-      const after = await shadowCounts(shadow);
+      const after = shadowCounts(await samplesOf(shadow));
       const round = {
         plain: p,
         shadow: s,
@@ -661,7 +663,7 @@ async function shadowComparison(
     const paced = { plain: [] as PacedRun[], shadow: [] as PacedRun[], scored: 0, skipped: 0 };
     await pacedRun(plain, '/v1/predict', singleBodies, fixedRate);
     await pacedRun(shadow, '/v1/predict', singleBodies, fixedRate);
-    const before = await shadowCounts(shadow);
+    const before = shadowCounts(await samplesOf(shadow));
     for (let r = 0; r < REPEAT; r++) {
       const [p, s] = await inTurns(
         r,
@@ -671,7 +673,7 @@ async function shadowComparison(
       paced.plain.push(p);
       paced.shadow.push(s);
     }
-    const after = await shadowCounts(shadow);
+    const after = shadowCounts(await samplesOf(shadow));
     paced.scored = after.scored - before.scored;
     paced.skipped = after.skipped - before.skipped;
     return {
