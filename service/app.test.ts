@@ -321,6 +321,7 @@ describe('challenger', () => {
   });
 
   it('shadow: the champion answers, the challenger scores the same rows off the hot path', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const provider = fakeProvider();
     // The shadow model says distance / 5000: twice the champion, so some flags differ.
     provider.challengerModel = fakeModel('v-shadow', {
@@ -339,7 +340,7 @@ describe('challenger', () => {
       }),
     );
     expect(res.model).toBe('v-fake');
-    await new Promise((r) => setTimeout(r, 10));
+    await vi.advanceTimersByTimeAsync(10);
     expect(metrics.shadowPredictions.labels('v-shadow').value).toBe(3);
     // 700 miles: served 0.07 (not flagged), shadow 0.14 (flagged).
     expect(metrics.shadowDisagreements.labels('v-shadow').value).toBe(1);
@@ -353,12 +354,13 @@ describe('challenger', () => {
   });
 
   it('shadow with shadowSamplePercent: the challenger scores the sticky share of flights canary routing would pick', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const provider = fakeProvider();
     provider.challengerModel = fakeModel('v-shadow');
     provider.challengerMode = { mode: 'shadow', traffic: 0 };
     const { post, metrics } = setup({ provider, config: { shadowSamplePercent: 25 } });
     for (const f of flights) expect((await post('/v1/predict', f)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 10));
+    await vi.advanceTimersByTimeAsync(10);
     const sampled = flights.filter((f) => stickyShare(f) < 0.25).length;
     expect(sampled / flights.length).toBeGreaterThan(0.18);
     expect(sampled / flights.length).toBeLessThan(0.32);
@@ -368,7 +370,7 @@ describe('challenger', () => {
     expect(metrics.predictions.labels('v-fake').value).toBe(flights.length);
     // Sticky: the same flights again add exactly the same count.
     for (const f of flights) await post('/v1/predict', f);
-    await new Promise((r) => setTimeout(r, 10));
+    await vi.advanceTimersByTimeAsync(10);
     expect(metrics.shadowPredictions.labels('v-shadow').value).toBe(2 * sampled);
     expect(provider.challengerModel.holds).toBe(0);
   });
